@@ -1,0 +1,242 @@
+//! PUBLISH and its acknowledgements PUBACK, PUBREC, PUBREL, PUBCOMP (MQTT 3.3 to 3.7).
+
+use bytes::Bytes;
+use mqtt_session::{PacketId, QoS};
+
+use crate::primitives::{Parser, Sink};
+use crate::properties::{self, AckProperties, PropertySet, PublishProperties};
+use crate::string::Buffer;
+use crate::{DecodeError, EncodeError, PacketType, ProtocolVersion, ReasonCode, TopicName};
+
+/// A QoS together with the packet identifier it needs: QoS 0 has none, QoS 1 and
+/// 2 always have one, so "QoS 0 with an id" cannot be written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum QosPid {
+    /// QoS 0.
+    AtMostOnce,
+    /// QoS 1 with its packet identifier.
+    AtLeastOnce(PacketId),
+    /// QoS 2 with its packet identifier.
+    ExactlyOnce(PacketId),
+}
+
+impl QosPid {
+    /// The QoS.
+    #[must_use]
+    pub const fn qos(self) -> QoS {
+        match self {
+            Self::AtMostOnce => QoS::AtMostOnce,
+            Self::AtLeastOnce(_) => QoS::AtLeastOnce,
+            Self::ExactlyOnce(_) => QoS::ExactlyOnce,
+        }
+    }
+
+    /// The packet identifier, for QoS 1 and 2.
+    #[must_use]
+    pub const fn packet_id(self) -> Option<PacketId> {
+        match self {
+            Self::AtMostOnce => None,
+            Self::AtLeastOnce(id) | Self::ExactlyOnce(id) => Some(id),
+        }
+    }
+
+    /// The QoS with `id` where it needs one.
+    #[must_use]
+    pub const fn new(qos: QoS, id: PacketId) -> Self {
+        match qos {
+            QoS::AtMostOnce => Self::AtMostOnce,
+            QoS::AtLeastOnce => Self::AtLeastOnce(id),
+            QoS::ExactlyOnce => Self::ExactlyOnce(id),
+        }
+    }
+}
+
+/// PUBLISH: an application message (MQTT 3.3).
+///
+/// A decoded payload (and topic) is a slice of the receive buffer: no bytes are
+/// copied.
+///
+/// # Examples
+///
+/// ```
+/// use bytes::{Bytes, BytesMut};
+/// use mqtt_proto::{Codec, Packet, ProtocolVersion, Publish, QosPid, TopicName};
+///
+/// let publish = Publish::new(TopicName::from_static("a/b").unwrap(), Bytes::from_static(b"hi"));
+/// let codec = Codec::new(ProtocolVersion::V3_1_1);
+/// let mut buf = BytesMut::new();
+/// codec.encode(&Packet::Publish(publish.clone()), &mut buf).unwrap();
+/// assert_eq!(&buf[..], b"\x30\x07\x00\x03a/bhi");
+/// assert_eq!(codec.decode(&mut buf).unwrap(), Some(Packet::Publish(publish)));
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Publish<B: Buffer = Bytes> {
+    /// DUP: this may be a redelivery.
+    pub dup: bool,
+    /// QoS and packet identifier.
+    pub qos: QosPid,
+    /// RETAIN.
+    pub retain: bool,
+    /// Topic name; empty only in a v5 PUBLISH that uses a topic alias.
+    pub topic: TopicName<B>,
+    /// Application payload.
+    pub payload: B,
+    /// MQTT 5 properties.
+    pub properties: PublishProperties<B>,
+}
+
+impl<B: Buffer> Publish<B> {
+    /// A QoS 0, not retained PUBLISH without properties.
+    #[must_use]
+    pub fn new(topic: TopicName<B>, payload: B) -> Self {
+        Self {
+            dup: false,
+            qos: QosPid::AtMostOnce,
+            retain: false,
+            topic,
+            payload,
+            properties: PublishProperties::default(),
+        }
+    }
+
+    pub(crate) fn parse<'a, F>(flags: u8, p: &mut Parser<'a, F>) -> Result<Self, DecodeError>
+    where
+        F: Fn(&'a [u8]) -> B + Copy,
+    {
+        let dup = flags & 0x08 != 0;
+        let retain = flags & 0x01 != 0;
+        let v5 = p.version.is_v5();
+        let topic = p.topic_name(v5)?;
+        let qos = match (flags >> 1) & 0x03 {
+            0 => QosPid::AtMostOnce,
+            1 => QosPid::AtLeastOnce(p.packet_id()?),
+            2 => QosPid::ExactlyOnce(p.packet_id()?),
+            _ => return Err(DecodeError::InvalidQoS),
+        };
+        let properties = if v5 {
+            let props: PublishProperties<B> = properties::decode(p)?;
+            if topic.is_empty() && props.topic_alias.is_none() {
+                return Err(DecodeError::EmptyTopic);
+            }
+            props
+        } else {
+            PublishProperties::default()
+        };
+        let payload = p.rest();
+        Ok(Self { dup, qos, retain, topic, payload, properties })
+    }
+
+    pub(crate) fn flags(&self) -> u8 {
+        (u8::from(self.dup) << 3) | (self.qos.qos().as_u8() << 1) | u8::from(self.retain)
+    }
+
+    pub(crate) fn emit<S: Sink>(&self, version: ProtocolVersion, s: &mut S) -> Result<(), EncodeError> {
+        if self.topic.is_empty() && (!version.is_v5() || self.properties.topic_alias.is_none()) {
+            return Err(EncodeError::EmptyTopic);
+        }
+        s.string(self.topic.as_bytes())?;
+        if let Some(id) = self.qos.packet_id() {
+            s.u16(id.get());
+        }
+        if version.is_v5() {
+            properties::encode(&self.properties, s)?;
+        } else if !self.properties.is_empty() {
+            return Err(EncodeError::NotInVersion { version, what: "PUBLISH properties" });
+        }
+        s.raw(self.payload.as_ref());
+        Ok(())
+    }
+}
+
+/// PUBACK, PUBREC, PUBREL or PUBCOMP: the acknowledgements of a QoS 1 or 2
+/// PUBLISH (MQTT 3.4 to 3.7). [`Packet`](crate::Packet) says which one.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Ack<B: Buffer = Bytes> {
+    /// The packet identifier of the PUBLISH being acknowledged.
+    pub packet_id: PacketId,
+    /// The result (MQTT 5); always [`ReasonCode::Success`] before MQTT 5.
+    pub reason_code: ReasonCode,
+    /// MQTT 5 properties.
+    pub properties: AckProperties<B>,
+}
+
+impl<B: Buffer> Ack<B> {
+    /// A successful acknowledgement of `packet_id` without properties.
+    #[must_use]
+    pub fn new(packet_id: PacketId) -> Self {
+        Self { packet_id, reason_code: ReasonCode::Success, properties: AckProperties::default() }
+    }
+
+    pub(crate) fn parse<'a, F>(p: &mut Parser<'a, F>) -> Result<Self, DecodeError>
+    where
+        F: Fn(&'a [u8]) -> B + Copy,
+    {
+        let packet_id = p.packet_id()?;
+        let mut ack = Self::new(packet_id);
+        if p.version.is_v5() && p.remaining() > 0 {
+            // MQTT 5 3.4.2.1: the reason code and property length may be omitted.
+            ack.reason_code = reason_code(p)?;
+            if p.remaining() > 0 {
+                ack.properties = properties::decode(p)?;
+            }
+        }
+        p.finish()?;
+        Ok(ack)
+    }
+
+    pub(crate) fn emit<S: Sink>(
+        &self,
+        packet: PacketType,
+        version: ProtocolVersion,
+        s: &mut S,
+    ) -> Result<(), EncodeError> {
+        s.u16(self.packet_id.get());
+        short_form_tail(self.reason_code, &self.properties, packet, version, s)
+    }
+}
+
+/// Reads a reason code and checks the packet may carry it.
+pub(crate) fn reason_code<'a, B: Buffer, F: Fn(&'a [u8]) -> B>(
+    p: &mut Parser<'a, F>,
+) -> Result<ReasonCode, DecodeError> {
+    let code = p.u8()?;
+    ReasonCode::try_from(code)
+        .ok()
+        .filter(|c| c.is_valid_for(p.packet, p.version))
+        .ok_or(DecodeError::InvalidReasonCode { packet: p.packet, code })
+}
+
+/// Writes a reason code and properties in the shortest form MQTT 5 allows:
+/// nothing for Success without properties, the code alone without properties.
+/// Before MQTT 5 only Success without properties can be written (as nothing).
+pub(crate) fn short_form_tail<B: Buffer, P: PropertySet<B>, S: Sink>(
+    code: ReasonCode,
+    props: &P,
+    packet: PacketType,
+    version: ProtocolVersion,
+    s: &mut S,
+) -> Result<(), EncodeError> {
+    if !code.is_valid_for(packet, version) {
+        return Err(if version.is_v5() {
+            EncodeError::InvalidReasonCode { packet, code: code.as_u8() }
+        } else {
+            EncodeError::NotInVersion { version, what: "reason codes" }
+        });
+    }
+    let empty = props.is_empty();
+    if !version.is_v5() {
+        if !empty {
+            return Err(EncodeError::NotInVersion { version, what: "properties" });
+        }
+        return Ok(());
+    }
+    if code == ReasonCode::Success && empty {
+        return Ok(());
+    }
+    s.u8(code.as_u8());
+    // AUTH has no form with the reason code alone (MQTT 5 section 3.15.2.1).
+    if !empty || packet == PacketType::Auth {
+        properties::encode(props, s)?;
+    }
+    Ok(())
+}
