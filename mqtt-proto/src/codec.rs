@@ -199,6 +199,33 @@ impl Codec {
         Ok(total)
     }
 
+    /// Appends a PUBLISH to `buf`, as [`Codec::encode`] would, without wrapping it
+    /// in a [`Packet`].
+    ///
+    /// # Errors
+    ///
+    /// As [`Codec::encode`].
+    #[inline]
+    pub fn encode_publish<B: Buffer, M: BufMut>(
+        &self,
+        publish: &Publish<B>,
+        buf: &mut M,
+    ) -> Result<usize, EncodeError> {
+        let mut c = Counter::default();
+        publish.emit(self.version, &mut c)?;
+        let remaining = c.0;
+        let total = self.total(remaining)?;
+        if buf.remaining_mut() < total {
+            return Err(EncodeError::BufferTooSmall { needed: total, available: buf.remaining_mut() });
+        }
+        let mut w = Writer(buf);
+        w.u8((PacketType::Publish as u8) << 4 | publish.flags());
+        // `total` checked the remaining length fits a variable byte integer.
+        w.varint_unchecked(remaining as u32);
+        publish.emit(self.version, &mut w)?;
+        Ok(total)
+    }
+
     fn total(&self, remaining: usize) -> Result<usize, EncodeError> {
         if remaining > VARINT_MAX as usize {
             return Err(EncodeError::PacketTooLarge { size: remaining + 5, max: MAX_PACKET_SIZE });

@@ -239,9 +239,17 @@ impl<B: Buffer> ConnAck<B> {
 
     pub(crate) fn emit<S: Sink>(&self, version: ProtocolVersion, s: &mut S) -> Result<(), EncodeError> {
         let invalid = EncodeError::InvalidReasonCode { packet: PacketType::ConnAck, code: self.reason_code.as_u8() };
+        let forbidden = |what| EncodeError::Forbidden { packet: PacketType::ConnAck, what };
+        if self.session_present && self.reason_code != ReasonCode::Success && version != ProtocolVersion::V3_1 {
+            // MQTT-3.2.2-4 (3.1.1) and MQTT-3.2.2-6 (5.0).
+            return Err(forbidden("Session Present with a refusal"));
+        }
         let code = if version.is_v5() {
             if !self.reason_code.is_valid_for(PacketType::ConnAck, version) {
                 return Err(invalid);
+            }
+            if self.properties.maximum_qos == Some(QoS::ExactlyOnce) {
+                return Err(forbidden("Maximum QoS 2"));
             }
             self.reason_code.as_u8()
         } else {

@@ -241,6 +241,17 @@ pub enum EncodeError {
         /// What could not be expressed.
         what: &'static str,
     },
+    /// A combination of fields the specification forbids, which a decoder would
+    /// reject: DUP on a QoS 0 PUBLISH (MQTT-3.3.1-2), Session Present on a refused
+    /// CONNACK (MQTT-3.2.2-4, MQTT-3.2.2-6), Maximum QoS 2 (MQTT 5 section
+    /// 3.2.2.3.4), No Local on a shared subscription (MQTT-3.8.3-4), or a SUBACK or
+    /// MQTT 5 UNSUBACK without reason codes.
+    Forbidden {
+        /// The packet type.
+        packet: PacketType,
+        /// What is not allowed.
+        what: &'static str,
+    },
 }
 
 impl fmt::Display for EncodeError {
@@ -270,6 +281,7 @@ impl fmt::Display for EncodeError {
             }
             Self::EmptyTopic => f.write_str("PUBLISH has an empty topic and no topic alias"),
             Self::NotInVersion { version, what } => write!(f, "{version} cannot express {what}"),
+            Self::Forbidden { packet, what } => write!(f, "{what} is not allowed in {packet}"),
         }
     }
 }

@@ -40,6 +40,7 @@ extern crate alloc;
 
 mod codec;
 mod connect;
+mod connection;
 mod disconnect;
 mod error;
 mod packet;
@@ -54,6 +55,10 @@ mod version;
 
 pub use codec::{Codec, MAX_PACKET_SIZE};
 pub use connect::{ConnAck, Connect, Will};
+pub use connection::{
+    Authenticator, CloseReason, CommandError, Connected, Connection, Event, Instant, MAX_OUTGOING, Message, Options,
+    ProtocolViolation, Published, ServerLimits, Session, State, Subscribed, Unsubscribed,
+};
 pub use disconnect::{Auth, Disconnect};
 pub use error::{DecodeError, EncodeError};
 pub use mqtt_session::{PacketId, QoS};

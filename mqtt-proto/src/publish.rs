@@ -134,6 +134,10 @@ impl<B: Buffer> Publish<B> {
         if self.topic.is_empty() && (!version.is_v5() || self.properties.topic_alias.is_none()) {
             return Err(EncodeError::EmptyTopic);
         }
+        if self.dup && self.qos == QosPid::AtMostOnce {
+            // MQTT-3.3.1-2.
+            return Err(EncodeError::Forbidden { packet: PacketType::Publish, what: "DUP with QoS 0" });
+        }
         s.string(self.topic.as_bytes())?;
         if let Some(id) = self.qos.packet_id() {
             s.u16(id.get());

@@ -83,6 +83,18 @@ pub struct Subscription<B: Buffer = Bytes> {
     pub options: SubscriptionOptions,
 }
 
+impl<B: Buffer> From<(TopicFilter<B>, QoS)> for Subscription<B> {
+    fn from((filter, qos): (TopicFilter<B>, QoS)) -> Self {
+        Self { filter, options: SubscriptionOptions::new(qos) }
+    }
+}
+
+impl<B: Buffer> From<(TopicFilter<B>, SubscriptionOptions)> for Subscription<B> {
+    fn from((filter, options): (TopicFilter<B>, SubscriptionOptions)) -> Self {
+        Self { filter, options }
+    }
+}
+
 /// SUBSCRIBE (MQTT 3.8).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Subscribe<B: Buffer = Bytes> {
@@ -131,6 +143,11 @@ impl<B: Buffer> Subscribe<B> {
         for sub in &self.subscriptions {
             if !version.is_v5() && sub.options != SubscriptionOptions::new(sub.options.qos) {
                 return Err(EncodeError::NotInVersion { version, what: "subscription options other than QoS" });
+            }
+            if sub.options.no_local && sub.filter.is_shared() {
+                // MQTT-3.8.3-4.
+                let what = "No Local on a shared subscription";
+                return Err(EncodeError::Forbidden { packet: PacketType::Subscribe, what });
             }
             s.string(sub.filter.as_bytes())?;
             s.u8(sub.options.to_byte());
@@ -186,6 +203,10 @@ fn emit_codes<B: Buffer, S: Sink>(
     version: ProtocolVersion,
     s: &mut S,
 ) -> Result<(), EncodeError> {
+    if codes.is_empty() {
+        // One code per topic filter, and there is at least one filter.
+        return Err(EncodeError::Forbidden { packet, what: "an empty reason code list" });
+    }
     if version.is_v5() {
         properties::encode(props, s)?;
     } else if !props.is_empty() {
