@@ -35,8 +35,8 @@
 //! to the caller (the `mqtt-proto` crate drives these types).
 //!
 //! - [`Window`]: a table of up to `N` values keyed by [`PacketId`]; allocates
-//!   free ids, looks them up in O(1), iterates oldest-first, with a run-time
-//!   cap.
+//!   free ids, stores any free id while below its run-time cap, looks ids up
+//!   in O(1) expected time, iterates oldest-first.
 //! - [`Outgoing`]: the client's outgoing exchanges (PUBLISH QoS 1 and 2,
 //!   SUBSCRIBE, UNSUBSCRIBE) on a [`Window`], with the in-flight limit for
 //!   publishes and the resend order for reconnects.

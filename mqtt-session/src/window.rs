@@ -1,25 +1,36 @@
 //! A fixed-capacity table of values keyed by packet identifier, oldest first.
 //!
-//! The table has `N` slots. The slot of an id is `(id - 1) % N`, so a lookup by
-//! id reads one slot and checks that the id stored there matches. An intrusive
-//! doubly linked list threaded through the slots (by `u16` slot index) keeps
-//! insertion order, so iteration is oldest-first and removal from anywhere is
-//! O(1). Nothing is allocated: the slots are an array inside the value.
+//! Everything is an array inside the value; nothing is allocated:
+//!
+//! - `N` slots holding the entries (see `slots.rs`). A new entry takes the
+//!   most recently freed slot (a `heapless::Vec` of free slot indices) or else
+//!   the lowest slot never used, so any free id can be stored while fewer
+//!   than `N` entries are.
+//! - an intrusive doubly linked list threaded through the slots (by `u16`
+//!   slot index) keeps insertion order, so iteration is oldest-first and
+//!   removal from anywhere is O(1).
+//! - a hash index from id to slot (see `index.rs`): open addressing over `2N`
+//!   positions, at most half full, so a lookup by id is O(1) expected.
 
 mod error;
+mod index;
 mod iter;
+mod slots;
 mod vacant;
 
 use core::fmt;
 
 use crate::PacketId;
 
+use index::{IdIndex, Probe};
+use slots::id_in;
+
 pub use error::{Full, InsertError, InsertErrorKind};
 pub use iter::{Iter, IterMut};
 pub use vacant::VacantEntry;
 
-/// The end of the intrusive list. Never a slot index: `N <= 0xFFFF`, so slot
-/// indices are at most `0xFFFE`.
+/// No slot: the end of the intrusive list, an empty position of the index.
+/// Never a slot index: `N <= 0xFFFF`, so slot indices are at most `0xFFFE`.
 const NIL: u16 = 0xFFFF;
 
 /// One occupied slot: the value, its id and its neighbours in insertion order.
@@ -38,8 +49,8 @@ struct Entry<T> {
 ///
 /// This is the inflight window of an MQTT session: [`insert`](Self::insert)
 /// allocates a packet identifier that is not in use (MQTT-2.2.1-3), lookups
-/// and removal by id are O(1), and [`iter`](Self::iter) walks the entries
-/// oldest-first, the order in which unacknowledged packets are resent
+/// and removal by id are O(1) expected, and [`iter`](Self::iter) walks the
+/// entries oldest-first, the order in which unacknowledged packets are resent
 /// (MQTT-4.6.0-1).
 ///
 /// Two limits apply:
@@ -50,14 +61,30 @@ struct Entry<T> {
 /// - the run-time [`cap`](Self::cap), at most `N`: no insert succeeds while
 ///   `len() >= cap()`. Lowering it never evicts entries.
 ///
-/// The id of an entry decides its slot, `(id - 1) % N`, so two ids that are
-/// `N` apart cannot be stored together. Ids allocated by
-/// [`insert`](Self::insert) always fit; [`insert_with_id`](Self::insert_with_id)
-/// reports [`InsertErrorKind::SlotTaken`] when they do not.
+/// Any id not in use can be stored whenever `len() < cap()`: the id does not
+/// decide where its entry lives, so ids handed out earlier (say, to messages
+/// queued before the window has room) can be stored later with
+/// [`insert_with_id`](Self::insert_with_id) in any order.
 ///
-/// The slots live inside the value: a window takes about
-/// `N * (size_of::<T>() + 6)` bytes, so a large one belongs in a `static` or,
-/// where there is an allocator, a `Box`.
+/// # Costs
+///
+/// Lookups by id ([`get`](Self::get), [`contains`](Self::contains),
+/// [`remove`](Self::remove), [`insert_with_id`](Self::insert_with_id)) go
+/// through a hash index of `2 * N` positions that is never more than half
+/// full: on average at most about 1.5 probes for an id in use and 2.5 for an
+/// id not in use, whatever the history of inserts and removals; ids that
+/// happen to cluster can make one lookup take up to `N + 1` probes. Removal
+/// then unlinks the entry in O(1) and moves back the rest of its probe run
+/// in the index (no tombstones are left). [`insert`](Self::insert) makes one
+/// lookup per id it tries, and tries one more id than the run of ids in use
+/// that follows the cursor. [`oldest`](Self::oldest) and
+/// [`newest`](Self::newest) are O(1); [`clear`](Self::clear) is O(`N`).
+///
+/// Everything lives inside the value: per slot the entry (the value, its id
+/// and two list links: `size_of::<T>() + 6` bytes, rounded up to `T`'s
+/// alignment), 4 bytes of index and 2 bytes of free-slot stack, so a window
+/// takes about `N * (size_of::<T>() + 12)` bytes. A large one belongs in a
+/// `static` or, where there is an allocator, a `Box`.
 ///
 /// # Examples
 ///
@@ -86,6 +113,13 @@ struct Entry<T> {
 #[derive(Clone)]
 pub struct Window<T, const N: usize> {
     slots: [Option<Entry<T>>; N],
+    /// Freed slots, the most recently freed on top. Every slot below
+    /// `len + free.len()` is either occupied or here; every slot from there on
+    /// is empty and was never used since `new` or `clear`. So when this is
+    /// empty, slot `len` is the lowest unused one.
+    free: heapless::Vec<u16, N, u16>,
+    /// Where each id's entry lives.
+    index: IdIndex<N>,
     /// Slot of the oldest entry, or [`NIL`].
     head: u16,
     /// Slot of the newest entry, or [`NIL`].
@@ -101,10 +135,6 @@ impl<T, const N: usize> Window<T, N> {
     /// number of slots.
     const VALID_CAPACITY: () = assert!(N >= 1 && N <= 0xFFFF, "Window capacity N must be in 1..=65535");
 
-    /// `N` as a `u16`. Exact: `VALID_CAPACITY` bounds `N` to `1..=0xFFFF`, and
-    /// every window is built by `new`, which evaluates that check.
-    const N16: u16 = N as u16;
-
     /// An empty window whose cap is `N` and whose first allocated id will be 1.
     ///
     /// # Examples
@@ -119,7 +149,16 @@ impl<T, const N: usize> Window<T, N> {
     #[must_use]
     pub const fn new() -> Self {
         let () = Self::VALID_CAPACITY;
-        Self { slots: [const { None }; N], head: NIL, tail: NIL, len: 0, cap: N, next_id: PacketId::MIN }
+        Self {
+            slots: [const { None }; N],
+            free: heapless::Vec::new(),
+            index: IdIndex::new(),
+            head: NIL,
+            tail: NIL,
+            len: 0,
+            cap: N,
+            next_id: PacketId::MIN,
+        }
     }
 
     /// Sets the run-time cap, clamped to `1..=N`.
@@ -169,8 +208,7 @@ impl<T, const N: usize> Window<T, N> {
     ///
     /// The id is the first one, starting after the previously allocated id
     /// (see [`next_id`](Self::next_id)) and wrapping from 65535 to 1, that is
-    /// not in use and whose slot is free. An id in use is never returned
-    /// (MQTT-2.2.1-3).
+    /// not in use. An id in use is never returned (MQTT-2.2.1-3).
     ///
     /// # Errors
     ///
@@ -205,9 +243,8 @@ impl<T, const N: usize> Window<T, N> {
     ///
     /// An [`InsertError`] handing `value` back, whose kind is, checked in this
     /// order: [`IdInUse`](InsertErrorKind::IdInUse) when `id` is stored
-    /// already, [`SlotTaken`](InsertErrorKind::SlotTaken) when another id
-    /// occupies the slot of `id`, [`Full`](InsertErrorKind::Full) when
-    /// `len() >= cap()`.
+    /// already, [`Full`](InsertErrorKind::Full) when `len() >= cap()`. No
+    /// other reason exists: any id not in use fits while `len() < cap()`.
     ///
     /// # Examples
     ///
@@ -222,9 +259,12 @@ impl<T, const N: usize> Window<T, N> {
     /// assert_eq!(err.kind, InsertErrorKind::IdInUse);
     /// assert_eq!(err.value, "again");
     ///
-    /// // 11 = 7 + 4 maps to the same slot as 7.
-    /// let err = window.insert_with_id(PacketId::new(11).unwrap(), "x").unwrap_err();
-    /// assert_eq!(err.kind, InsertErrorKind::SlotTaken { occupant: id });
+    /// // Any other ids fit, in any order, until the window is full.
+    /// for value in [11, 3, 65535] {
+    ///     window.insert_with_id(PacketId::new(value).unwrap(), "x").unwrap();
+    /// }
+    /// let err = window.insert_with_id(PacketId::new(8).unwrap(), "y").unwrap_err();
+    /// assert_eq!(err.kind, InsertErrorKind::Full);
     /// ```
     pub fn insert_with_id(&mut self, id: PacketId, value: T) -> Result<(), InsertError<T>> {
         match self.vacant_entry_at(id) {
@@ -250,9 +290,9 @@ impl<T, const N: usize> Window<T, N> {
     /// ```
     #[must_use]
     pub fn get_mut(&mut self, id: PacketId) -> Option<&mut T> {
-        match self.slot_mut(Self::slot_of(id)) {
-            Some(entry) if entry.id == id => Some(&mut entry.value),
-            _ => None,
+        match self.probe(id) {
+            Probe::Hit { slot, .. } => self.slot_mut(slot).map(|entry| &mut entry.value),
+            Probe::Miss { .. } => None,
         }
     }
 
@@ -270,15 +310,18 @@ impl<T, const N: usize> Window<T, N> {
     /// assert_eq!(window.remove(id), None);
     /// ```
     pub fn remove(&mut self, id: PacketId) -> Option<T> {
-        let slot = Self::slot_of(id);
-        match self.slot(slot) {
-            Some(entry) if entry.id == id => self.unlink(slot).map(|entry| entry.value),
-            _ => None,
-        }
+        let Probe::Hit { pos, slot } = self.probe(id) else {
+            return None;
+        };
+        let slots = &self.slots;
+        self.index.vacate(pos, |slot| id_in(slots, slot));
+        self.unlink(slot).map(|entry| entry.value)
     }
 
     /// Removes every entry. The cap and the allocation cursor are kept, so ids
     /// allocated afterwards continue the sequence.
+    ///
+    /// O(`N`): it empties the whole index.
     ///
     /// # Examples
     ///
@@ -299,6 +342,8 @@ impl<T, const N: usize> Window<T, N> {
                 None => break,
             }
         }
+        self.free.clear();
+        self.index.clear();
         self.head = NIL;
         self.tail = NIL;
         self.len = 0;
@@ -416,9 +461,9 @@ impl<T, const N: usize> Window<T, N> {
     /// ```
     #[must_use]
     pub fn get(&self, id: PacketId) -> Option<&T> {
-        match self.slot(Self::slot_of(id)) {
-            Some(entry) if entry.id == id => Some(&entry.value),
-            _ => None,
+        match self.probe(id) {
+            Probe::Hit { slot, .. } => self.slot(slot).map(|entry| &entry.value),
+            Probe::Miss { .. } => None,
         }
     }
 
@@ -437,7 +482,7 @@ impl<T, const N: usize> Window<T, N> {
     /// ```
     #[must_use]
     pub fn contains(&self, id: PacketId) -> bool {
-        self.get(id).is_some()
+        matches!(self.probe(id), Probe::Hit { .. })
     }
 
     /// The oldest entry: the first one [`iter`](Self::iter) yields.
@@ -475,55 +520,9 @@ impl<T, const N: usize> Window<T, N> {
         self.slot(self.tail).map(|entry| (entry.id, &entry.value))
     }
 
-    /// The slot of `id`: `(id - 1) % N`, always below `N`.
-    fn slot_of(id: PacketId) -> u16 {
-        // `id >= 1`, and `N16 >= 1` (see `VALID_CAPACITY`).
-        (id.get() - 1) % Self::N16
-    }
-
-    fn slot(&self, slot: u16) -> Option<&Entry<T>> {
-        self.slots.get(usize::from(slot))?.as_ref()
-    }
-
-    fn slot_mut(&mut self, slot: u16) -> Option<&mut Entry<T>> {
-        self.slots.get_mut(usize::from(slot))?.as_mut()
-    }
-
-    /// The first id from the cursor on whose slot is free, or `None` when all
-    /// `N` slots are taken.
-    ///
-    /// Consecutive ids map to consecutive slots (modulo `N`) except across the
-    /// wrap from 65535 to 1, after which ids `1..=N` cover every slot. So
-    /// `2 * N` probes (or all 65535 ids, when fewer) visit every slot, and a
-    /// free slot means its probed id is free.
-    fn find_free_id(&self) -> Option<PacketId> {
-        if self.len >= N {
-            return None;
-        }
-        let probes = N.saturating_mul(2).min(0xFFFF);
-        let mut id = self.next_id;
-        for _ in 0..probes {
-            if self.slot(Self::slot_of(id)).is_none() {
-                return Some(id);
-            }
-            id = id.next();
-        }
-        None
-    }
-
-    /// Takes the entry out of `slot` and closes the gap in the list.
-    fn unlink(&mut self, slot: u16) -> Option<Entry<T>> {
-        let entry = self.slots.get_mut(usize::from(slot))?.take()?;
-        match self.slot_mut(entry.prev) {
-            Some(prev) => prev.next = entry.next,
-            None => self.head = entry.next,
-        }
-        match self.slot_mut(entry.next) {
-            Some(next) => next.prev = entry.prev,
-            None => self.tail = entry.prev,
-        }
-        self.len -= 1;
-        Some(entry)
+    /// Where `id` is, or where it would go, in the index.
+    fn probe(&self, id: PacketId) -> Probe {
+        self.index.find(id, |slot| id_in(&self.slots, slot))
     }
 }
 
@@ -597,17 +596,22 @@ mod tests {
     }
 
     #[test]
-    fn wraps_and_skips_ids_whose_slot_is_taken() {
-        let mut window: Window<(), 4> = Window::new();
-        // 65535 lives in slot 65534 % 4 = 2, the slot of ids 3, 7, ...
-        window.insert_with_id(PacketId::MAX, ()).unwrap();
-        window.insert_with_id(id(1), ()).unwrap();
+    fn ids_n_apart_coexist() {
+        let mut window: Window<u16, 4> = Window::new();
+        for value in [3, 7, 11, 0xFFFF] {
+            window.insert_with_id(id(value), value).unwrap();
+        }
+        assert!(window.is_full());
+        for value in [3, 7, 11, 0xFFFF] {
+            assert_eq!(window.get(id(value)), Some(&value));
+        }
+        assert!(!window.contains(id(15)));
+        assert_eq!(ids(&window), [3, 7, 11, 0xFFFF]);
+        // Allocation after the wrap takes the next free id, whatever it is.
+        window.remove(id(7)).unwrap();
         window.set_next_id(PacketId::MAX);
-        // 65535 in use, 1 in use, 2 free.
-        assert_eq!(window.insert(()), Ok(id(2)));
-        // 3 shares a slot with 65535: skipped.
-        assert_eq!(window.insert(()), Ok(id(4)));
-        assert!(window.insert(()).is_err());
+        assert_eq!(window.insert(0), Ok(id(1)));
+        assert_eq!(ids(&window), [3, 11, 0xFFFF, 1]);
     }
 
     #[test]
@@ -705,13 +709,13 @@ mod tests {
         let err = window.insert_with_id(id(5), "again").unwrap_err();
         assert_eq!(err.kind, InsertErrorKind::IdInUse);
         assert_eq!(err.value, "again");
-        let err = window.insert_with_id(id(9), "nine").unwrap_err();
-        assert_eq!(err.kind, InsertErrorKind::SlotTaken { occupant: id(5) });
-        assert_eq!(err.into_inner(), "nine");
         window.set_cap(1);
         let err = window.insert_with_id(id(2), "two").unwrap_err();
         assert_eq!(err.kind, InsertErrorKind::Full);
-        assert_eq!(err.value, "two");
+        assert_eq!(err.into_inner(), "two");
+        // A used id is reported before a full window.
+        let err = window.insert_with_id(id(5), "five").unwrap_err();
+        assert_eq!(err.kind, InsertErrorKind::IdInUse);
         assert_eq!(ids(&window), [5]);
     }
 
@@ -725,15 +729,17 @@ mod tests {
     }
 
     #[test]
-    fn get_checks_the_stored_id() {
+    fn lookups_of_absent_ids_find_nothing() {
         let mut window: Window<&str, 4> = Window::new();
         window.insert_with_id(id(2), "two").unwrap();
-        // 6 maps to the same slot as 2.
-        assert_eq!(window.get(id(6)), None);
-        assert_eq!(window.get_mut(id(6)), None);
-        assert_eq!(window.remove(id(6)), None);
-        assert!(!window.contains(id(6)));
+        for absent in (1..=0xFFFF).filter(|&value| value != 2).map(id) {
+            assert_eq!(window.get(absent), None);
+            assert_eq!(window.get_mut(absent), None);
+            assert_eq!(window.remove(absent), None);
+            assert!(!window.contains(absent));
+        }
         assert_eq!(window.get(id(2)), Some(&"two"));
+        assert_eq!(ids(&window), [2]);
     }
 
     #[test]

@@ -3,11 +3,12 @@
 //! in insertion order, a `BTreeSet`), and every return value and observable
 //! state is compared after every step.
 //!
-//! The models state the documented allocation rule directly: the new id is
-//! the first id, counting up from the cursor and wrapping from 65535 to 1,
-//! whose slot `(id - 1) % N` is free. Every step also checks, independently of
-//! the models, that the ids in use are distinct and that a new id was not in
-//! use (MQTT-2.2.1-3).
+//! The models state the documented rules directly: the new id is the first
+//! id, counting up from the cursor and wrapping from 65535 to 1, that is not in
+//! use; an id chosen by the caller is stored whenever it is not in use and
+//! fewer than `cap` entries are. Every step also checks, independently of the
+//! models, that the ids in use are distinct and that a new id was not in use
+//! (MQTT-2.2.1-3).
 
 extern crate alloc;
 
@@ -20,15 +21,15 @@ use mqtt_session::{
 use proptest::prelude::*;
 use proptest::sample::Index;
 
-/// Slots in the window under test: small, so that slots collide and fill up.
+/// Slots in the window under test: small, so that it fills up often.
 const N: usize = 8;
 
 fn pid(value: u16) -> PacketId {
     PacketId::new(value).expect("model ids are non-zero")
 }
 
-fn slot(id: u16) -> usize {
-    usize::from(id - 1) % N
+fn before(id: u16) -> u16 {
+    if id == 1 { u16::MAX } else { id - 1 }
 }
 
 fn after(id: u16) -> u16 {
@@ -58,7 +59,7 @@ fn pick() -> impl Strategy<Value = Pick> {
 fn model_allocate(in_use: &[u16], cursor: u16) -> Option<u16> {
     let mut id = cursor;
     for _ in 0..0xFFFF {
-        if in_use.iter().all(|&used| slot(used) != slot(id)) {
+        if !in_use.contains(&id) {
             return Some(id);
         }
         id = after(id);
@@ -142,9 +143,11 @@ fn check_window(window: &Window<u32, N>, model: &WindowModel) {
     assert_eq!(window.newest().map(|(id, v)| (id, *v)), last);
     for &(id, value) in &model.entries {
         assert_eq!(window.get(pid(id)), Some(&value));
-        // The other ids of the same slot are absent.
-        let mate = if usize::from(id) + N <= 0xFFFF { id + N as u16 } else { id - N as u16 };
-        assert!(!window.contains(pid(mate)));
+        // Nearby ids, and ids `N` apart, are absent unless stored.
+        let n = N as u16;
+        for near in [after(id), before(id), id.wrapping_add(n).max(1), id.wrapping_sub(n).max(1)] {
+            assert_eq!(window.contains(pid(near)), model.position(near).is_some(), "id {near}");
+        }
     }
 }
 
@@ -165,12 +168,13 @@ fn step_window(window: &mut Window<u32, N>, model: &mut WindowModel, op: &Window
             }
         }
         WindowOp::InsertWithId(id, value) => {
-            let occupant = model.entries.iter().find(|&&(used, _)| slot(used) == slot(id));
-            let kind = match occupant {
-                Some(&(used, _)) if used == id => Some(InsertErrorKind::IdInUse),
-                Some(&(used, _)) => Some(InsertErrorKind::SlotTaken { occupant: pid(used) }),
-                None if model.entries.len() >= model.cap => Some(InsertErrorKind::Full),
-                None => None,
+            // No other reason exists: a free id fits whenever len < cap.
+            let kind = if model.position(id).is_some() {
+                Some(InsertErrorKind::IdInUse)
+            } else if model.entries.len() >= model.cap {
+                Some(InsertErrorKind::Full)
+            } else {
+                None
             };
             let got = window.insert_with_id(pid(id), value);
             match kind {
@@ -283,7 +287,8 @@ impl OutgoingModel {
         self.entries.iter().position(|&(used, _)| used == id)
     }
 
-    /// Allocates as the crate documents, or `None` when all slots are taken.
+    /// Allocates as the crate documents, or `None` when all `N` slots are
+    /// taken.
     fn allocate(&mut self, exchange: Exchange<u32>) -> Option<u16> {
         if self.entries.len() >= N {
             return None;
@@ -296,11 +301,12 @@ impl OutgoingModel {
 
     /// Why `id` cannot be restored, if it cannot.
     fn restore_conflict(&self, id: u16) -> Option<InsertErrorKind> {
-        match self.entries.iter().find(|&&(used, _)| slot(used) == slot(id)) {
-            Some(&(used, _)) if used == id => Some(InsertErrorKind::IdInUse),
-            Some(&(used, _)) => Some(InsertErrorKind::SlotTaken { occupant: pid(used) }),
-            None if self.entries.len() >= N => Some(InsertErrorKind::Full),
-            None => None,
+        if self.position(id).is_some() {
+            Some(InsertErrorKind::IdInUse)
+        } else if self.entries.len() >= N {
+            Some(InsertErrorKind::Full)
+        } else {
+            None
         }
     }
 
@@ -321,7 +327,6 @@ impl OutgoingModel {
 fn session_error<T>(id: u16, kind: InsertErrorKind, value: T) -> SessionError<T> {
     match kind {
         InsertErrorKind::IdInUse => SessionError::IdInUse { id: pid(id), value },
-        InsertErrorKind::SlotTaken { occupant } => SessionError::SlotTaken { id: pid(id), occupant, value },
         _ => SessionError::NoFreeId(value),
     }
 }

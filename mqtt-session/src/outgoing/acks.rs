@@ -328,7 +328,7 @@ mod tests {
         assert_eq!(out.pubcomp(id(3)), unknown(id(3)));
         assert_eq!(out.suback(id(4)), unknown(id(4)));
         assert_eq!(out.unsuback(PacketId::MAX), unknown(PacketId::MAX));
-        // An id that shares a slot with one in flight is still unknown.
+        // An id `N` apart from one in flight is still unknown.
         out.start_subscribe().unwrap();
         assert_eq!(out.suback(id(5)), unknown(id(5)));
         assert_eq!(out.len(), 1);
@@ -348,10 +348,10 @@ mod tests {
         assert_eq!(out.puback(d), Ok(4));
         assert_eq!(out.pubrec(b), Ok(2));
         out.suback(c).unwrap();
-        // a and b are unfinished (b awaits PUBCOMP): 5 and 6 share their
-        // slots and are skipped; the slots of c and d are free again.
-        assert_eq!(out.start_publish(QoS::AtLeastOnce, 5), Ok(id(7)));
-        assert_eq!(out.start_publish(QoS::AtLeastOnce, 6), Ok(id(8)));
+        // a and b are unfinished (b awaits PUBCOMP), so 1 and 2 stay taken;
+        // allocation continues after 4 and the slots of c and d are free.
+        assert_eq!(out.start_publish(QoS::AtLeastOnce, 5), Ok(id(5)));
+        assert_eq!(out.start_publish(QoS::AtLeastOnce, 6), Ok(id(6)));
         // Four publishes in flight reach the default limit of N = 4 before
         // the slots run out.
         assert_eq!(out.start_publish(QoS::AtLeastOnce, 9), Err(SessionError::InflightFull(9)));
@@ -361,8 +361,8 @@ mod tests {
             [
                 (1, ExchangeKind::AwaitingPubAck),
                 (2, ExchangeKind::AwaitingPubComp),
-                (7, ExchangeKind::AwaitingPubAck),
-                (8, ExchangeKind::AwaitingPubAck),
+                (5, ExchangeKind::AwaitingPubAck),
+                (6, ExchangeKind::AwaitingPubAck),
             ]
         );
         assert_eq!(out.puback(a), Ok(1));

@@ -29,22 +29,13 @@ pub enum SessionError<T> {
     /// QoS 0 was given: a QoS 0 PUBLISH has no exchange and no packet id
     /// (MQTT-2.2.1-2); send it directly.
     QoS0(T),
-    /// All `N` slots hold exchanges, so no packet id is free.
+    /// All `N` slots hold exchanges: no exchange can start, or be restored,
+    /// until one ends.
     NoFreeId(T),
     /// Restoring: an exchange uses this id already.
     IdInUse {
         /// The id to restore.
         id: PacketId,
-        /// The message that was not restored.
-        value: T,
-    },
-    /// Restoring: the id's slot holds another id (`N` or a multiple of `N`
-    /// apart); see [`Window`](crate::Window).
-    SlotTaken {
-        /// The id to restore.
-        id: PacketId,
-        /// The id that holds the slot.
-        occupant: PacketId,
         /// The message that was not restored.
         value: T,
     },
@@ -62,11 +53,9 @@ impl<T> SessionError<T> {
     /// ```
     pub fn into_inner(self) -> T {
         match self {
-            Self::InflightFull(value)
-            | Self::QoS0(value)
-            | Self::NoFreeId(value)
-            | Self::IdInUse { value, .. }
-            | Self::SlotTaken { value, .. } => value,
+            Self::InflightFull(value) | Self::QoS0(value) | Self::NoFreeId(value) | Self::IdInUse { value, .. } => {
+                value
+            }
         }
     }
 
@@ -74,7 +63,6 @@ impl<T> SessionError<T> {
         match kind {
             InsertErrorKind::Full => Self::NoFreeId(value),
             InsertErrorKind::IdInUse => Self::IdInUse { id, value },
-            InsertErrorKind::SlotTaken { occupant } => Self::SlotTaken { id, occupant, value },
         }
     }
 }
@@ -86,11 +74,6 @@ impl<T> fmt::Display for SessionError<T> {
             Self::QoS0(_) => f.write_str("a QoS 0 message has no acknowledgement exchange"),
             Self::NoFreeId(_) => f.write_str("no packet identifier is free"),
             Self::IdInUse { id, .. } => write!(f, "packet identifier {id} is already in use"),
-            Self::SlotTaken { id, occupant, .. } => write!(
-                f,
-                "packet identifier {id} cannot be stored while packet identifier \
-                 {occupant} is in use"
-            ),
         }
     }
 }
@@ -223,8 +206,8 @@ mod tests {
         );
         assert_eq!(alloc::format!("{}", SessionError::NoFreeId(())), "no packet identifier is free");
         assert_eq!(
-            alloc::format!("{}", SessionError::SlotTaken { id: id(6), occupant: id(2), value: () }),
-            "packet identifier 6 cannot be stored while packet identifier 2 is in use"
+            alloc::format!("{}", SessionError::IdInUse { id: id(6), value: () }),
+            "packet identifier 6 is already in use"
         );
         assert_eq!(
             alloc::format!("{}", AckError::new(id(7), AckErrorKind::DuplicatePubRec)),

@@ -15,9 +15,9 @@ impl<T, const N: usize> Outgoing<T, N> {
     /// # Errors
     ///
     /// Each hands `msg` back: [`SessionError::QoS0`],
-    /// [`SessionError::IdInUse`], [`SessionError::SlotTaken`] (another id
-    /// `N` apart is stored; see [`Window`](crate::Window)), [`SessionError::NoFreeId`] when
-    /// all `N` slots are taken.
+    /// [`SessionError::IdInUse`], [`SessionError::NoFreeId`] when all `N`
+    /// slots are taken. Any id not in use can be restored while a slot is
+    /// free.
     ///
     /// # Examples
     ///
@@ -55,8 +55,7 @@ impl<T, const N: usize> Outgoing<T, N> {
     ///
     /// # Errors
     ///
-    /// [`SessionError::IdInUse`], [`SessionError::SlotTaken`] or
-    /// [`SessionError::NoFreeId`].
+    /// [`SessionError::IdInUse`] or [`SessionError::NoFreeId`].
     ///
     /// # Examples
     ///
@@ -130,19 +129,35 @@ mod tests {
             out.restore_publish(id(2), QoS::ExactlyOnce, "b"),
             Err(SessionError::IdInUse { id: id(2), value: "b" })
         );
-        assert_eq!(
-            out.restore_publish(id(6), QoS::ExactlyOnce, "c"),
-            Err(SessionError::SlotTaken { id: id(6), occupant: id(2), value: "c" })
-        );
         assert_eq!(out.restore_publish(id(7), QoS::AtMostOnce, "d"), Err(SessionError::QoS0("d")));
         assert_eq!(out.restore_pubrel(id(2)), Err(SessionError::IdInUse { id: id(2), value: () }));
         out.restore_pubrel(id(1)).unwrap();
         out.restore_pubrel(id(3)).unwrap();
         out.restore_pubrel(id(4)).unwrap();
-        assert_eq!(
-            out.restore_publish(id(5), QoS::AtLeastOnce, "e"),
-            Err(SessionError::SlotTaken { id: id(5), occupant: id(1), value: "e" })
-        );
+        assert_eq!(out.restore_publish(id(5), QoS::AtLeastOnce, "e"), Err(SessionError::NoFreeId("e")));
         assert_eq!(out.publishes_in_flight(), 4);
+    }
+
+    /// Ids `N` apart, and ids in any order, restore side by side.
+    #[test]
+    fn any_free_ids_restore_while_slots_are_free() {
+        let mut out: Outgoing<&str, 4> = Outgoing::new();
+        out.restore_publish(id(2), QoS::AtLeastOnce, "a").unwrap();
+        out.restore_publish(id(6), QoS::ExactlyOnce, "b").unwrap();
+        out.restore_pubrel(PacketId::MAX).unwrap();
+        out.restore_pubrel(id(10)).unwrap();
+        assert_eq!(
+            kinds(&out),
+            [
+                (2, ExchangeKind::AwaitingPubAck),
+                (6, ExchangeKind::AwaitingPubRec),
+                (0xFFFF, ExchangeKind::AwaitingPubComp),
+                (10, ExchangeKind::AwaitingPubComp),
+            ]
+        );
+        assert_eq!(out.restore_pubrel(id(14)), Err(SessionError::NoFreeId(())));
+        assert_eq!(out.puback(id(2)), Ok("a"));
+        out.restore_pubrel(id(14)).unwrap();
+        assert_eq!(out.pubrec(id(6)), Ok("b"));
     }
 }

@@ -59,11 +59,6 @@ pub enum InsertErrorKind {
     Full,
     /// An entry is stored under this id already.
     IdInUse,
-    /// The id's slot holds another id, `N` (or a multiple of `N`) apart.
-    SlotTaken {
-        /// The id stored in the slot.
-        occupant: PacketId,
-    },
 }
 
 impl fmt::Display for InsertErrorKind {
@@ -71,9 +66,6 @@ impl fmt::Display for InsertErrorKind {
         match self {
             Self::Full => f.write_str("the inflight window is full"),
             Self::IdInUse => f.write_str("the packet identifier is already in use"),
-            Self::SlotTaken { occupant } => {
-                write!(f, "the packet identifier's slot is taken by packet identifier {occupant}")
-            }
         }
     }
 }
@@ -146,11 +138,7 @@ mod tests {
     #[test]
     fn errors_display_in_words() {
         assert_eq!(alloc::format!("{}", Full(())), "the inflight window is full");
-        let err = InsertError { id: id(9), kind: InsertErrorKind::SlotTaken { occupant: id(5) }, value: () };
-        assert_eq!(
-            alloc::format!("{err}"),
-            "cannot store packet identifier 9: \
-             the packet identifier's slot is taken by packet identifier 5"
-        );
+        let err = InsertError { id: id(9), kind: InsertErrorKind::Full, value: () };
+        assert_eq!(alloc::format!("{err}"), "cannot store packet identifier 9: the inflight window is full");
     }
 }

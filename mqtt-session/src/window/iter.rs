@@ -236,8 +236,10 @@ mod tests {
         let mut seen: Vec<u16> = iter.map(|(id, _)| id.get()).collect();
         seen.sort_unstable();
         assert_eq!(seen, [1, 4]);
-        let back: Vec<u16> = window.iter_mut().rev().map(|(id, _)| id.get()).collect();
-        assert_eq!(back, [4, 1]);
+        let forth: Vec<u16> = window.iter_mut().map(|(id, _)| id.get()).collect();
+        let mut back: Vec<u16> = window.iter_mut().rev().map(|(id, _)| id.get()).collect();
+        back.reverse();
+        assert_eq!(back, forth);
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use core::fmt;
 
-use super::{Entry, InsertErrorKind, NIL, Window};
+use super::{InsertErrorKind, Probe, Window};
 use crate::PacketId;
 
 impl<T, const N: usize> Window<T, N> {
@@ -30,11 +30,13 @@ impl<T, const N: usize> Window<T, N> {
         if self.is_full() {
             return None;
         }
-        let id = self.find_free_id()?;
-        Some(VacantEntry { window: self, id, allocated: true })
+        let (id, pos) = self.find_free_id()?;
+        let slot = self.free_slot()?;
+        Some(VacantEntry { window: self, id, slot, pos, allocated: true })
     }
 
     /// Reserves `id`, chosen by the caller, without storing anything yet.
+    /// Any id not in use can be reserved while `len() < cap()`.
     ///
     /// # Errors
     ///
@@ -52,17 +54,31 @@ impl<T, const N: usize> Window<T, N> {
     /// assert_eq!(window.vacant_entry_at(id).unwrap_err(), InsertErrorKind::IdInUse);
     /// ```
     pub fn vacant_entry_at(&mut self, id: PacketId) -> Result<VacantEntry<'_, T, N>, InsertErrorKind> {
-        match self.slot(Self::slot_of(id)) {
-            Some(entry) if entry.id == id => return Err(InsertErrorKind::IdInUse),
-            Some(entry) => {
-                return Err(InsertErrorKind::SlotTaken { occupant: entry.id });
-            }
-            None => {}
-        }
+        let pos = match self.probe(id) {
+            Probe::Hit { .. } => return Err(InsertErrorKind::IdInUse),
+            Probe::Miss { pos } => pos,
+        };
         if self.is_full() {
             return Err(InsertErrorKind::Full);
         }
-        Ok(VacantEntry { window: self, id, allocated: false })
+        let slot = self.free_slot().ok_or(InsertErrorKind::Full)?;
+        Ok(VacantEntry { window: self, id, slot, pos, allocated: false })
+    }
+
+    /// The first id from the cursor on that is not in use, with its place in
+    /// the index, or `None` when all 65535 ids are in use.
+    ///
+    /// A run of consecutive ids in use is at most `len` long, so one of the
+    /// first `len + 1` ids tried is free.
+    fn find_free_id(&self) -> Option<(PacketId, usize)> {
+        let mut id = self.next_id;
+        for _ in 0..=self.len {
+            match self.probe(id) {
+                Probe::Miss { pos } => return Some((id, pos)),
+                Probe::Hit { .. } => id = id.next(),
+            }
+        }
+        None
     }
 }
 
@@ -74,6 +90,11 @@ impl<T, const N: usize> Window<T, N> {
 pub struct VacantEntry<'a, T, const N: usize> {
     window: &'a mut Window<T, N>,
     id: PacketId,
+    /// The slot the entry will take: the top of the free stack when that is
+    /// not empty, else the lowest unused slot.
+    slot: u16,
+    /// The empty position of the index where the id goes.
+    pos: usize,
     /// Whether the id came from the allocator (so inserting moves the cursor).
     allocated: bool,
 }
@@ -108,20 +129,11 @@ impl<'a, T, const N: usize> VacantEntry<'a, T, N> {
     /// ```
     pub fn insert(self, value: T) -> &'a mut T {
         let window = self.window;
-        let slot = Window::<T, N>::slot_of(self.id);
-        let tail = window.tail;
-        match window.slot_mut(tail) {
-            Some(newest) => newest.next = slot,
-            None => window.head = slot,
-        }
-        window.tail = slot;
-        window.len += 1;
+        window.index.occupy(self.pos, self.slot);
         if self.allocated {
             window.next_id = self.id.next();
         }
-        let entry = Entry { id: self.id, prev: tail, next: NIL, value };
-        // `slot_of` is always below `N`, so the index is in bounds.
-        &mut window.slots[usize::from(slot)].insert(entry).value
+        window.link_newest(self.slot, self.id, value)
     }
 }
 
