@@ -121,7 +121,7 @@ impl Codec {
     /// let Packet::Publish(publish) = packet else { panic!() };
     /// assert_eq!((publish.topic.as_str(), publish.payload, used), ("a/b", &b"hi"[..], 9));
     /// ```
-    #[inline]
+    #[inline(always)]
     pub fn decode_slice<'a>(&self, buf: &'a [u8]) -> Result<Option<(Packet<&'a [u8]>, usize)>, DecodeError> {
         let Some(h) = self.header(buf)? else { return Ok(None) };
         let total = h.len + h.remaining;
@@ -182,8 +182,11 @@ impl Codec {
     /// An [`EncodeError`] when a field is too long, the packet exceeds the maximum
     /// packet size, the version cannot express something the packet holds, or
     /// `buf` has no room.
-    #[inline]
+    #[inline(always)]
     pub fn encode<B: Buffer, M: BufMut>(&self, packet: &Packet<B>, buf: &mut M) -> Result<usize, EncodeError> {
+        if let Packet::Publish(publish) = packet {
+            return self.encode_publish(publish, buf);
+        }
         let mut c = Counter::default();
         emit_body(packet, self.version, &mut c)?;
         let remaining = c.0;
@@ -205,27 +208,51 @@ impl Codec {
     /// # Errors
     ///
     /// As [`Codec::encode`].
-    #[inline]
-    pub fn encode_publish<B: Buffer, M: BufMut>(
-        &self,
-        publish: &Publish<B>,
-        buf: &mut M,
-    ) -> Result<usize, EncodeError> {
-        let mut c = Counter::default();
-        publish.emit(self.version, &mut c)?;
-        let remaining = c.0;
+    #[inline(always)]
+    pub fn encode_publish<B: Buffer, M: BufMut>(&self, publish: &Publish<B>, buf: &mut M) -> Result<usize, EncodeError> {
+        let Some(remaining) = publish.plain_len(self.version) else {
+            let mut c = Counter::default();
+            publish.emit(self.version, &mut c)?;
+            let total = self.total(c.0)?;
+            if buf.remaining_mut() < total {
+                return Err(EncodeError::BufferTooSmall { needed: total, available: buf.remaining_mut() });
+            }
+            let mut w = Writer(buf);
+            w.u8(((PacketType::Publish as u8) << 4) | publish.flags());
+            // `total` checked the remaining length fits a variable byte integer.
+            w.varint_unchecked(c.0 as u32);
+            publish.emit(self.version, &mut w)?;
+            return Ok(total);
+        };
+        // The common PUBLISH without properties: validated by `plain_len`, written
+        // in one pass.
         let total = self.total(remaining)?;
         if buf.remaining_mut() < total {
             return Err(EncodeError::BufferTooSmall { needed: total, available: buf.remaining_mut() });
         }
-        let mut w = Writer(buf);
-        w.u8((PacketType::Publish as u8) << 4 | publish.flags());
-        // `total` checked the remaining length fits a variable byte integer.
-        w.varint_unchecked(remaining as u32);
-        publish.emit(self.version, &mut w)?;
+        let topic = publish.topic.as_bytes();
+        buf.put_u8(((PacketType::Publish as u8) << 4) | publish.flags());
+        let mut v = remaining;
+        while v >= 0x80 {
+            buf.put_u8((v as u8 & 0x7F) | 0x80);
+            v >>= 7;
+        }
+        buf.put_u8(v as u8);
+        // `plain_len` checked the topic fits a two-byte length.
+        buf.put_u16(topic.len() as u16);
+        buf.put_slice(topic);
+        if let Some(id) = publish.qos.packet_id() {
+            buf.put_u16(id.get());
+        }
+        if self.version.is_v5() {
+            // The empty property block.
+            buf.put_u8(0);
+        }
+        buf.put_slice(publish.payload.as_ref());
         Ok(total)
     }
 
+    #[inline(always)]
     fn total(&self, remaining: usize) -> Result<usize, EncodeError> {
         if remaining > VARINT_MAX as usize {
             return Err(EncodeError::PacketTooLarge { size: remaining + 5, max: MAX_PACKET_SIZE });
@@ -267,7 +294,7 @@ fn check_first_byte(first: u8, version: ProtocolVersion) -> Result<PacketType, D
     if ok { Ok(packet) } else { Err(DecodeError::InvalidFlags { packet, flags }) }
 }
 
-#[inline]
+#[inline(always)]
 fn parse_body<'a, B: Buffer, F: Fn(&'a [u8]) -> B + Copy>(
     h: Header,
     body: &'a [u8],

@@ -99,6 +99,7 @@ impl<B: Buffer> Publish<B> {
         }
     }
 
+    #[inline(always)]
     pub(crate) fn parse<'a, F>(flags: u8, p: &mut Parser<'a, F>) -> Result<Self, DecodeError>
     where
         F: Fn(&'a [u8]) -> B + Copy,
@@ -126,10 +127,27 @@ impl<B: Buffer> Publish<B> {
         Ok(Self { dup, qos, retain, topic, payload, properties })
     }
 
+    /// The remaining length of a PUBLISH without properties whose fields are
+    /// valid, or `None` when a full measuring pass is needed to validate and count.
+    #[inline(always)]
+    pub(crate) fn plain_len(&self, version: ProtocolVersion) -> Option<usize> {
+        let topic = self.topic.as_bytes().len();
+        let plain = !self.dup && topic > 0 && topic <= usize::from(u16::MAX);
+        if !plain || !self.properties.is_empty() {
+            return None;
+        }
+        let id = if self.qos.packet_id().is_some() { 2 } else { 0 };
+        // MQTT 5 writes an empty property block: one byte, 0.
+        let props = usize::from(version.is_v5());
+        Some(2 + topic + id + props + self.payload.as_ref().len())
+    }
+
+    #[inline(always)]
     pub(crate) fn flags(&self) -> u8 {
         (u8::from(self.dup) << 3) | (self.qos.qos().as_u8() << 1) | u8::from(self.retain)
     }
 
+    #[inline]
     pub(crate) fn emit<S: Sink>(&self, version: ProtocolVersion, s: &mut S) -> Result<(), EncodeError> {
         if self.topic.is_empty() && (!version.is_v5() || self.properties.topic_alias.is_none()) {
             return Err(EncodeError::EmptyTopic);

@@ -153,47 +153,52 @@ struct PendingAck {
 /// use bytes::{Bytes, BytesMut};
 /// use mqtt_proto::{Connection, Event, Instant, Options, ProtocolVersion, QoS, TopicFilter, TopicName};
 ///
-/// let start = std::time::Instant::now();
-/// let now = || Instant::from_duration(start.elapsed());
-/// let mut stream = TcpStream::connect("127.0.0.1:1883")?;
-/// let options = Options::new(ProtocolVersion::V5, "demo")?;
-/// let mut conn = Connection::new(options, now())?;
-/// let mut out = BytesMut::new();
-/// let mut buf = [0u8; 4096];
-/// loop {
-///     // Drain: bytes first, then events, then the deadline.
-///     while conn.poll_transmit(now(), &mut out).is_some() {}
-///     stream.write_all(&out)?;
-///     out.clear();
-///     while let Some(event) = conn.poll_event() {
-///         match event {
-///             Event::Connected(_) => {
-///                 conn.subscribe([(TopicFilter::try_from("hello")?, QoS::AtLeastOnce)], Default::default())?;
-///                 conn.publish(TopicName::try_from("hello")?, Bytes::from("world"), QoS::AtLeastOnce, false)?;
+/// fn main() -> Result<(), Box<dyn std::error::Error>> {
+///     let start = std::time::Instant::now();
+///     let now = || Instant::from_duration(start.elapsed());
+///     let mut stream = TcpStream::connect("127.0.0.1:1883")?;
+///     let options = Options::new(ProtocolVersion::V5, "demo")?;
+///     let mut conn = Connection::new(options, now())?;
+///     let mut out = BytesMut::new();
+///     let mut buf = [0u8; 4096];
+///     loop {
+///         // Drain: bytes first, then events, then the deadline.
+///         while conn.poll_transmit(now(), &mut out).is_some() {}
+///         stream.write_all(&out)?;
+///         out.clear();
+///         while let Some(event) = conn.poll_event() {
+///             match event {
+///                 Event::Connected(_) => {
+///                     conn.subscribe([(TopicFilter::try_from("hello")?, QoS::AtLeastOnce)], Default::default())?;
+///                     conn.publish(TopicName::try_from("hello")?, Bytes::from("world"), QoS::AtLeastOnce, false)?;
+///                 }
+///                 Event::Message(m) => {
+///                     println!("{}: {:?}", m.topic, m.payload);
+///                     conn.disconnect();
+///                 }
+///                 Event::Closed(reason) => {
+///                     // The DISCONNECT that `disconnect` queued goes out first.
+///                     while conn.poll_transmit(now(), &mut out).is_some() {}
+///                     stream.write_all(&out)?;
+///                     println!("closed: {reason}");
+///                     return Ok(());
+///                 }
+///                 _ => {}
 ///             }
-///             Event::Message(m) => {
-///                 println!("{}: {:?}", m.topic, m.payload);
-///                 conn.disconnect();
-///             }
-///             Event::Closed(reason) => {
-///                 println!("closed: {reason}");
-///                 return Ok::<(), Box<dyn std::error::Error>>(());
-///             }
-///             _ => {}
 ///         }
-///     }
-///     if conn.poll_transmit(now(), &mut out).is_some() {
-///         continue; // a command above queued bytes
-///     }
-///     let timeout = conn.poll_timeout().map(|t| t.saturating_duration_since(now()));
-///     stream.set_read_timeout(timeout.map(|t| t.max(std::time::Duration::from_millis(1))))?;
-///     match stream.read(&mut buf) {
-///         Ok(0) => conn.handle_eof(now()),
-///         Ok(n) => conn.handle_bytes(&buf[..n], now()),
-///         Err(e) if e.kind() == std::io::ErrorKind::WouldBlock || e.kind() == std::io::ErrorKind::TimedOut => {
-///             conn.handle_timeout(now())
+///         if conn.poll_transmit(now(), &mut out).is_some() {
+///             continue; // a command above queued bytes
 ///         }
-///         Err(e) => return Err(e.into()),
+///         let timeout = conn.poll_timeout().map(|t| t.saturating_duration_since(now()));
+///         stream.set_read_timeout(timeout.map(|t| t.max(std::time::Duration::from_millis(1))))?;
+///         match stream.read(&mut buf) {
+///             Ok(0) => conn.handle_eof(now()),
+///             Ok(n) => conn.handle_bytes(&buf[..n], now()),
+///             Err(e) if e.kind() == std::io::ErrorKind::WouldBlock || e.kind() == std::io::ErrorKind::TimedOut => {
+///                 conn.handle_timeout(now())
+///             }
+///             Err(e) => return Err(e.into()),
+///         }
 ///     }
 /// }
 /// ```
@@ -238,7 +243,8 @@ impl Connection {
     /// # Errors
     ///
     /// [`CommandError::Encode`] when the CONNECT cannot be encoded (a field longer
-    /// than 65,535 bytes).
+    /// than 65,535 bytes), or in MQTT 3.1.1 for an empty client id without
+    /// Clean Session (MQTT-3.1.3-7).
     pub fn new(options: Options, now: Instant) -> Result<Self, CommandError> {
         let clean = options.clean_start;
         Self::start(options, Session::new(), clean, now)
@@ -261,6 +267,13 @@ impl Connection {
     fn start(mut options: Options, mut session: Session, clean: bool, now: Instant) -> Result<Self, CommandError> {
         let version = options.version;
         let v5 = version.is_v5();
+        if version == ProtocolVersion::V3_1_1 && options.client_id.is_empty() && !clean {
+            // MQTT-3.1.3-7: a zero-byte ClientId needs CleanSession 1.
+            return Err(CommandError::Encode(crate::EncodeError::Forbidden {
+                packet: crate::PacketType::Connect,
+                what: "an empty client identifier without Clean Session (MQTT-3.1.3-7)",
+            }));
+        }
         let max_in = if v5 {
             options.properties.maximum_packet_size.map_or(MAX_PACKET_SIZE, |m| m.get())
         } else {
@@ -323,13 +336,17 @@ impl Connection {
     /// complete; a malformed one closes the connection (MQTT 5: after queueing a
     /// DISCONNECT with the matching reason code).
     pub fn handle_bytes(&mut self, bytes: &[u8], now: Instant) {
+        // Arrival time takes no part in the protocol logic today (keep alive
+        // counts from what the client sends); the parameter keeps every input
+        // uniform and lets that change without breaking drivers.
+        let _ = now;
         if self.state == State::Closed {
             return;
         }
         self.rx.extend_from_slice(bytes);
         while self.state != State::Closed {
             match self.codec.decode(&mut self.rx) {
-                Ok(Some(packet)) => self.handle_packet(packet, now),
+                Ok(Some(packet)) => self.handle_packet(packet),
                 Ok(None) => break,
                 Err(e) => self.close(CloseReason::Malformed(e)),
             }
@@ -348,15 +365,19 @@ impl Connection {
                 }
             }
             State::Connected => {
-                if let Some(deadline) = self.ping_deadline {
-                    if now >= deadline {
-                        self.close(CloseReason::KeepAliveTimeout);
-                    }
-                } else if let Some(at) = self.next_ping() {
-                    if now >= at {
-                        self.send(&Packet::PingReq);
-                        self.ping_deadline = Some(now + self.options.ping_timeout);
-                    }
+                if self.ping_deadline.is_some_and(|d| now >= d) {
+                    return self.close(CloseReason::KeepAliveTimeout);
+                }
+                // MQTT-3.1.2-23 (5.0: MQTT-3.1.2-20): nothing sent for the keep
+                // alive, even while an earlier PINGREQ awaits its PINGRESP (a ping
+                // timeout longer than the keep alive).
+                if self.next_ping().is_some_and(|at| now >= at) {
+                    self.send(&Packet::PingReq);
+                    // Counts as sent now, so that a second call does not queue
+                    // another; `poll_transmit` sets the actual time.
+                    self.last_tx = now;
+                    // The oldest unanswered PINGREQ sets the deadline.
+                    self.ping_deadline.get_or_insert(now + self.options.ping_timeout);
                 }
             }
         }
@@ -400,7 +421,10 @@ impl Connection {
         match self.state {
             State::Closed => None,
             State::Connecting => self.connect_deadline,
-            State::Connected => self.ping_deadline.or_else(|| self.next_ping()),
+            State::Connected => match (self.ping_deadline, self.next_ping()) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            },
         }
     }
 
