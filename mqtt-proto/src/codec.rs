@@ -1,7 +1,7 @@
 //! Framing (fixed header and remaining length, MQTT 2.1) and the entry points
 //! that decode and encode whole packets.
 
-use bytes::{BufMut, Bytes, BytesMut};
+use bytes::{Buf, BufMut, Bytes, BytesMut};
 
 use crate::primitives::{Counter, Parser, Sink, VARINT_MAX, Writer, varint_len};
 use crate::string::Buffer;
@@ -97,7 +97,18 @@ impl Codec {
         if buf.len() < total {
             return Ok(None);
         }
-        let frame = buf.split_to(total).freeze();
+        let mut frame = buf.split_to(total).freeze();
+        if h.packet == PacketType::Publish {
+            // The payload is the frame itself, advanced past the header: one
+            // reference count fewer per message than slicing it.
+            let body = &frame[h.len..];
+            let mut p = Parser::new(body, |s| frame.slice_ref(s), h.packet, self.version);
+            let mut publish = Publish::parse_head(h.first & 0x0F, &mut p)?;
+            let head = body.len() - p.remaining();
+            frame.advance(h.len + head);
+            publish.payload = frame;
+            return Ok(Some(Packet::Publish(publish)));
+        }
         let body = &frame[h.len..];
         parse_body(h, body, |s| frame.slice_ref(s), self.version).map(Some)
     }

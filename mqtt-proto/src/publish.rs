@@ -104,6 +104,17 @@ impl<B: Buffer> Publish<B> {
     where
         F: Fn(&'a [u8]) -> B + Copy,
     {
+        let mut publish = Self::parse_head(flags, p)?;
+        publish.payload = p.rest();
+        Ok(publish)
+    }
+
+    /// Everything but the payload, which is left empty: the rest of the body.
+    #[inline(always)]
+    pub(crate) fn parse_head<'a, F>(flags: u8, p: &mut Parser<'a, F>) -> Result<Self, DecodeError>
+    where
+        F: Fn(&'a [u8]) -> B + Copy,
+    {
         let dup = flags & 0x08 != 0;
         let retain = flags & 0x01 != 0;
         let v5 = p.version.is_v5();
@@ -123,8 +134,7 @@ impl<B: Buffer> Publish<B> {
         } else {
             PublishProperties::default()
         };
-        let payload = p.rest();
-        Ok(Self { dup, qos, retain, topic, payload, properties })
+        Ok(Self { dup, qos, retain, topic, payload: B::default(), properties })
     }
 
     /// The remaining length of a PUBLISH without properties whose fields are

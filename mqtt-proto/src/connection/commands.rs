@@ -45,18 +45,28 @@ impl Connection {
     ///
     /// As [`publish`](Self::publish), and [`CommandError::Encode`] with
     /// [`EncodeError::NotInVersion`] for properties before MQTT 5.
+    ///
+    /// A Topic Alias in `properties` is not sent: topic aliases belong to the
+    /// connection, which assigns them when
+    /// [`Options::topic_alias_outgoing`](crate::Options::topic_alias_outgoing) is
+    /// set, within the server's Topic Alias Maximum (MQTT-3.3.2-9).
     pub fn publish_with_properties(
         &mut self,
         topic: TopicName,
         payload: Bytes,
         qos: QoS,
         retain: bool,
-        properties: PublishProperties,
+        mut properties: PublishProperties,
     ) -> Result<Option<PacketId>, CommandError> {
         let version = self.options.version;
         if !version.is_v5() && !properties.is_empty() {
             return Err(EncodeError::NotInVersion { version, what: "PUBLISH properties" }.into());
         }
+        // The caller's alias could exceed the server's maximum, or remap an
+        // alias the connection assigned so that later messages for another
+        // topic reach this one; with the topic always given in full it would
+        // serve nothing.
+        properties.topic_alias = None;
         if topic.is_empty() {
             return Err(EncodeError::EmptyTopic.into());
         }
@@ -103,6 +113,14 @@ impl Connection {
         }
         let id = self.session.allocate_queued_id().ok_or(CommandError::NoFreePacketId)?;
         publish.qos = QosPid::new(qos, id);
+        if self.state == State::Connected {
+            // The server's Maximum Packet Size is known: refuse now what could
+            // never be sent (MQTT-3.2.2-15) rather than accept and drop it.
+            if let Err(e) = self.out_codec().encoded_len(&Packet::Publish(publish.clone())) {
+                self.session.queued_ids.remove(id);
+                return Err(e.into());
+            }
+        }
         self.session.queue.push_back(publish);
         self.pump();
         Ok(Some(id))
@@ -144,6 +162,7 @@ impl Connection {
                 return Err(CommandError::SubscriptionIdentifiersNotSupported);
             }
         }
+        self.session.skip_queued_ids();
         let id = self.session.outgoing.start_subscribe().map_err(|_| CommandError::NoFreePacketId)?;
         let count = subscriptions.len();
         let packet = Packet::Subscribe(Subscribe { packet_id: id, subscriptions, properties });
@@ -171,6 +190,7 @@ impl Connection {
         if filters.is_empty() {
             return Err(CommandError::NoTopicFilters);
         }
+        self.session.skip_queued_ids();
         let id = self.session.outgoing.start_unsubscribe().map_err(|_| CommandError::NoFreePacketId)?;
         let count = filters.len();
         let packet = Packet::Unsubscribe(Unsubscribe { packet_id: id, filters, properties });

@@ -136,7 +136,9 @@ pub enum CloseReason {
     Malformed(DecodeError),
     /// The server broke a rule of the protocol.
     ProtocolError(ProtocolViolation),
-    /// Enhanced authentication failed.
+    /// Enhanced authentication failed: the reason code the
+    /// [`Authenticator`](crate::Authenticator) gave, which the MQTT 5
+    /// DISCONNECT carries (0x80 when a DISCONNECT cannot carry it).
     AuthenticationFailed(ReasonCode),
 }
 
@@ -146,10 +148,21 @@ impl CloseReason {
     pub(crate) fn disconnect_code(&self) -> Option<ReasonCode> {
         Some(match self {
             Self::Malformed(DecodeError::PacketTooLarge { .. }) => ReasonCode::PacketTooLarge,
+            // MQTT 5 section 3.3.4: a Topic Alias of 0 is "Topic Alias invalid".
+            Self::Malformed(DecodeError::InvalidPropertyValue { property: crate::properties::id::TOPIC_ALIAS }) => {
+                ReasonCode::TopicAliasInvalid
+            }
             Self::Malformed(_) => ReasonCode::MalformedPacket,
             Self::ProtocolError(v) => v.reason_code(),
             Self::KeepAliveTimeout => ReasonCode::KeepAliveTimeout,
-            Self::AuthenticationFailed(_) => ReasonCode::NotAuthorized,
+            // The code the Authenticator chose (its documented contract), when
+            // a DISCONNECT may carry it; 0x87 is for servers only.
+            Self::AuthenticationFailed(code)
+                if code.is_error() && code.is_valid_for(PacketType::Disconnect, crate::ProtocolVersion::V5) =>
+            {
+                *code
+            }
+            Self::AuthenticationFailed(_) => ReasonCode::UnspecifiedError,
             Self::Disconnected => ReasonCode::Success,
             _ => return None,
         })

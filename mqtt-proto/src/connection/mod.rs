@@ -17,7 +17,7 @@ use bytes::{Buf, BufMut, Bytes, BytesMut};
 use mqtt_session::{Exchange, QoS};
 
 use crate::{
-    Codec, ConnAckProperties, Connect, Disconnect, DisconnectProperties, MAX_PACKET_SIZE, Packet, ProtocolVersion,
+    Codec, ConnAckProperties, ConnectProperties, Connect, Disconnect, DisconnectProperties, MAX_PACKET_SIZE, Packet, ProtocolVersion,
     Publish,
 };
 use alias::{IncomingAliases, OutgoingAliases};
@@ -285,10 +285,18 @@ impl Connection {
             clean_start: clean,
             keep_alive: options.keep_alive,
             client_id: options.client_id.clone(),
-            will: options.will.clone(),
+            will: options.will.clone().map(|mut w| {
+                if w.properties.will_delay_interval == Some(0) {
+                    w.properties.will_delay_interval = None;
+                }
+                if w.properties.payload_format == Some(crate::PayloadFormat::Unspecified) {
+                    w.properties.payload_format = None;
+                }
+                w
+            }),
             username: options.username.clone(),
             password: options.password.clone(),
-            properties: if v5 { options.properties.clone() } else { Default::default() },
+            properties: if v5 { without_defaults(options.properties.clone()) } else { Default::default() },
         };
         let mut authenticating = false;
         if let (true, Some(auth)) = (v5, options.authenticator.as_mut()) {
@@ -629,6 +637,30 @@ fn encode_with_alias(
         aliases.confirm(publish.topic.as_bytes(), alias);
     }
     Ok(())
+}
+
+/// CONNECT properties without the ones that state the protocol default, which
+/// the server assumes anyway (MQTT 5 section 3.1.2.11).
+fn without_defaults(mut p: ConnectProperties) -> ConnectProperties {
+    if p.session_expiry_interval == Some(0) {
+        p.session_expiry_interval = None;
+    }
+    if p.receive_maximum.is_some_and(|r| r.get() == u16::MAX) {
+        p.receive_maximum = None;
+    }
+    if p.maximum_packet_size.is_some_and(|m| m.get() >= MAX_PACKET_SIZE) {
+        p.maximum_packet_size = None;
+    }
+    if p.topic_alias_maximum == Some(0) {
+        p.topic_alias_maximum = None;
+    }
+    if p.request_response_information == Some(false) {
+        p.request_response_information = None;
+    }
+    if p.request_problem_information == Some(true) {
+        p.request_problem_information = None;
+    }
+    p
 }
 
 /// The packet without its MQTT 5 reason string and user properties.

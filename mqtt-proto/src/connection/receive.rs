@@ -9,18 +9,18 @@ use super::{
     Unsubscribed,
 };
 use crate::{
-    Ack, Auth, AuthProperties, ConnAck, Instant, MqttStr, Packet, PacketType, Publish, QosPid, ReasonCode, SubAck,
+    Ack, Auth, AuthProperties, ConnAck, MqttStr, Packet, PacketType, Publish, QosPid, ReasonCode, SubAck,
     UnsubAck,
 };
 
 impl Connection {
-    pub(super) fn handle_packet(&mut self, packet: Packet, now: Instant) {
+    pub(super) fn handle_packet(&mut self, packet: Packet) {
         if self.state == State::Connecting && !matches!(packet, Packet::ConnAck(_) | Packet::Auth(_)) {
             // MQTT-3.2.0-1: the first packet from the server is CONNACK (or AUTH).
             return self.violation(ProtocolViolation::UnexpectedPacket(packet.packet_type()));
         }
         match packet {
-            Packet::ConnAck(c) => self.on_connack(*c, now),
+            Packet::ConnAck(c) => self.on_connack(*c),
             Packet::Publish(p) => self.on_publish(p),
             Packet::PubAck(a) => self.on_puback(a),
             Packet::PubRec(a) => self.on_pubrec(a),
@@ -41,7 +41,7 @@ impl Connection {
         self.close(CloseReason::ProtocolError(v));
     }
 
-    fn on_connack(&mut self, connack: ConnAck, now: Instant) {
+    fn on_connack(&mut self, connack: ConnAck) {
         if self.state != State::Connecting {
             return self.violation(ProtocolViolation::UnexpectedPacket(PacketType::ConnAck));
         }
@@ -71,14 +71,21 @@ impl Connection {
         self.session.outgoing.set_max_inflight(window);
         self.state = State::Connected;
         self.connect_deadline = None;
-        self.last_tx = now;
-        let session_present = connack.session_present;
+        // MQTT 3.1 has no Session Present flag: a server keeps the session of a
+        // client that connects without Clean Session.
+        let session_present = if self.options.version == crate::ProtocolVersion::V3_1 {
+            !self.clean_start && self.session.established
+        } else {
+            connack.session_present
+        };
+        self.resend_dup = session_present;
+        self.session.established = true;
+        // Connected comes first: what the lost session completes (below) is
+        // reported as a consequence of this CONNACK.
+        self.events.push_back(Event::Connected(Connected { session_present, properties: connack.properties }));
         if !session_present {
             self.session_lost();
         }
-        self.resend_dup = session_present;
-        self.session.established = true;
-        self.events.push_back(Event::Connected(Connected { session_present, properties: connack.properties }));
         // MQTT-4.4.0-1: resend unacknowledged PUBLISH and PUBREL, oldest first.
         self.unsent = self.session.outgoing.iter().filter(|(_, e)| e.is_publish()).map(|(id, _)| id).collect();
         self.pump();
@@ -219,8 +226,14 @@ impl Connection {
         self.send(&Packet::PubRel(reply));
     }
 
-    fn on_pubcomp(&mut self, ack: Ack) {
+    fn on_pubcomp(&mut self, mut ack: Ack) {
         if self.session.outgoing.pubcomp(ack.packet_id).is_ok() {
+            // The server took the message with its PUBREC. Packet Identifier Not
+            // Found only says it answered a resent PUBREL after its first PUBCOMP
+            // was lost (MQTT 5 section 4.3.3): not a refusal of the message.
+            if ack.reason_code == ReasonCode::PacketIdentifierNotFound {
+                ack.reason_code = ReasonCode::Success;
+            }
             self.published(ack);
         }
     }

@@ -168,6 +168,24 @@ impl Session {
         }
         None
     }
+
+    /// Moves the allocation cursor to an id that neither an exchange nor a
+    /// queued publish uses, so that the next `start_subscribe` or
+    /// `start_unsubscribe` does not take the id of a queued publish, which is in
+    /// use from the moment `publish` returned it (MQTT-2.2.1-3).
+    pub(crate) fn skip_queued_ids(&mut self) {
+        if self.queue.is_empty() {
+            return;
+        }
+        let mut id = self.outgoing.next_id();
+        for _ in 0..u16::MAX {
+            if !self.outgoing.contains(id) && !self.queued_ids.contains(id) {
+                self.outgoing.set_next_id(id);
+                return;
+            }
+            id = id.next();
+        }
+    }
 }
 
 impl Default for Session {

@@ -182,3 +182,83 @@ pub fn pubcomp(id: u16) -> Packet {
 
 pub const Q1: QoS = QoS::AtLeastOnce;
 pub const Q2: QoS = QoS::ExactlyOnce;
+
+// ---- Lifecycle, keep alive, error and authentication helpers ----
+
+/// Every protocol version, oldest first.
+pub const ALL_VERSIONS: [ProtocolVersion; 3] = [ProtocolVersion::V3_1, ProtocolVersion::V3_1_1, ProtocolVersion::V5];
+
+/// A string field of a packet.
+pub fn mqtt_str(s: &str) -> mqtt_proto::MqttStr {
+    mqtt_proto::MqttStr::try_from(s).expect("valid MQTT string")
+}
+
+/// A CONNACK accepting the connection (no session) with MQTT 5 `properties`.
+pub fn connack_props(properties: mqtt_proto::ConnAckProperties) -> Packet {
+    Packet::from(ConnAck { session_present: false, reason_code: ReasonCode::Success, properties })
+}
+
+impl Sim {
+    /// The CONNECT the client queued, decoded; panics on anything else.
+    pub fn recv_connect(&mut self) -> mqtt_proto::Connect {
+        let sent = self.recv();
+        match <[Packet; 1]>::try_from(sent) {
+            Ok([Packet::Connect(c)]) => *c,
+            other => panic!("expected exactly one CONNECT, got {other:?}"),
+        }
+    }
+
+    /// The events since the last call, which must end with exactly one Closed;
+    /// returns the events before it and the reason.
+    pub fn take_closed(&mut self) -> (Vec<Event>, mqtt_proto::CloseReason) {
+        let mut events = self.take_events();
+        match events.pop() {
+            Some(Event::Closed(reason)) => (events, reason),
+            other => panic!("expected Closed last, got {other:?} after {events:?}"),
+        }
+    }
+}
+
+// ---- Helpers for the QoS, subscription, session and MQTT 5 limit tests ----
+
+/// A CONNACK accepting the connection, with MQTT 5 properties (the server's
+/// limits).
+pub fn connack_with(session_present: bool, properties: mqtt_proto::ConnAckProperties) -> Packet {
+    Packet::from(ConnAck { session_present, reason_code: ReasonCode::Success, properties })
+}
+
+/// A topic filter; panics if it is not valid.
+pub fn filter(s: &str) -> mqtt_proto::TopicFilter {
+    mqtt_proto::TopicFilter::try_from(s).expect("valid topic filter")
+}
+
+/// The ids and reason codes of the `Published` events in `events`, in order.
+pub fn published(events: &[Event]) -> Vec<(u16, ReasonCode)> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Published(p) => Some((p.packet_id.get(), p.reason_code)),
+            _ => None,
+        })
+        .collect()
+}
+
+impl Sim {
+    /// Publishes `payload` to `t` at QoS 1 or 2 and returns the packet id.
+    pub fn publish(&mut self, t: &str, payload: &'static [u8], qos: QoS) -> PacketId {
+        let id = self.client.publish(topic(t), Bytes::from_static(payload), qos, false).expect("publish accepted");
+        id.expect("QoS 1 and 2 publishes have a packet id")
+    }
+
+    /// The network connection ends (EOF; the old connection's events are
+    /// dropped) and the session continues on a new connection made with
+    /// `options` at the same time. Its CONNECT is queued, not yet received.
+    pub fn reconnect(mut self, options: Options) -> Sim {
+        self.eof();
+        let now = self.now;
+        let version = options.version;
+        let session = self.client.into_session();
+        let client = Connection::resume(options, session, now).expect("CONNECT encodes");
+        Sim::with_client(client, version, now)
+    }
+}
