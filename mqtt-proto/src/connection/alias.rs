@@ -6,6 +6,7 @@ use core::num::NonZeroU16;
 
 use bytes::Bytes;
 
+use super::ProtocolViolation;
 use crate::TopicName;
 
 /// Aliases the server defined, up to our Topic Alias Maximum.
@@ -21,21 +22,22 @@ impl IncomingAliases {
     }
 
     /// Applies the alias of a received PUBLISH: defines it when the topic is
-    /// given, resolves it when the topic is empty. `None` when the alias is above
-    /// our maximum (MQTT-3.3.2-10) or was never defined.
-    pub(crate) fn resolve(&mut self, alias: NonZeroU16, topic: TopicName) -> Option<TopicName> {
+    /// given, resolves it when the topic is empty.
+    pub(crate) fn resolve(&mut self, alias: NonZeroU16, topic: TopicName) -> Result<TopicName, ProtocolViolation> {
         if alias.get() > self.max {
-            return None;
+            // MQTT-3.3.2-10 (5.0): above our Topic Alias Maximum.
+            return Err(ProtocolViolation::TopicAliasInvalid);
         }
         let i = usize::from(alias.get() - 1);
         if topic.is_empty() {
-            return self.topics.get(i).cloned().flatten();
+            // MQTT 5 section 3.3.4: an alias with no mapping is a Protocol Error.
+            return self.topics.get(i).cloned().flatten().ok_or(ProtocolViolation::UnknownTopicAlias);
         }
         if self.topics.len() <= i {
             self.topics.resize(i + 1, None);
         }
         self.topics[i] = Some(topic.clone());
-        Some(topic)
+        Ok(topic)
     }
 }
 

@@ -201,8 +201,11 @@ pub enum ProtocolViolation {
     /// Session Present on a connection that asked for a clean start (MQTT-3.2.2-4
     /// in 5.0, MQTT-3.2.2-1 in 3.1.1).
     SessionPresentOnCleanStart,
-    /// A topic alias of 0, above our Topic Alias Maximum, or not yet defined.
+    /// A topic alias above our Topic Alias Maximum (MQTT-3.3.2-10).
     TopicAliasInvalid,
+    /// A PUBLISH with an empty topic and a topic alias that was never defined on
+    /// this connection (MQTT 5 section 3.3.4).
+    UnknownTopicAlias,
     /// More unacknowledged QoS 1 and 2 publishes than our Receive Maximum
     /// (MQTT-3.3.4-9).
     ReceiveMaximumExceeded,
@@ -228,7 +231,8 @@ impl fmt::Display for ProtocolViolation {
         match self {
             Self::UnexpectedPacket(p) => write!(f, "unexpected {p}"),
             Self::SessionPresentOnCleanStart => f.write_str("session present after a clean start"),
-            Self::TopicAliasInvalid => f.write_str("invalid topic alias"),
+            Self::TopicAliasInvalid => f.write_str("topic alias above our maximum"),
+            Self::UnknownTopicAlias => f.write_str("topic alias used before it was defined"),
             Self::ReceiveMaximumExceeded => f.write_str("receive maximum exceeded"),
             Self::WrongResultCount(p) => write!(f, "{p} with a different number of results than filters"),
             Self::BadAuthentication => f.write_str("unexpected authentication exchange"),

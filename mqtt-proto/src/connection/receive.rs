@@ -118,8 +118,8 @@ impl Connection {
         let Publish { dup, qos, retain, topic, payload, mut properties } = publish;
         let topic = match properties.topic_alias {
             Some(alias) => match self.aliases_in.resolve(alias, topic) {
-                Some(t) => t,
-                None => return self.violation(ProtocolViolation::TopicAliasInvalid),
+                Ok(t) => t,
+                Err(v) => return self.violation(v),
             },
             None => topic,
         };
