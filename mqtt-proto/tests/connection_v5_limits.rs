@@ -144,8 +144,8 @@ fn mqtt_3_3_2_7_incoming_aliases_not_carried_to_next_connection() {
     sim.send(connack_ok(true));
     sim.take_events();
     sim.send(aliased("", 1, b"use", QosPid::AtMostOnce));
-    let reason = CloseReason::ProtocolError(ProtocolViolation::TopicAliasInvalid);
-    assert_closed(&mut sim, ReasonCode::TopicAliasInvalid, &reason);
+    let reason = CloseReason::ProtocolError(ProtocolViolation::UnknownTopicAlias);
+    assert_closed(&mut sim, ReasonCode::ProtocolError, &reason);
 }
 
 // ---- Outgoing topic aliases ----
