@@ -132,6 +132,8 @@ impl Codec {
     /// let Packet::Publish(publish) = packet else { panic!() };
     /// assert_eq!((publish.topic.as_str(), publish.payload, used), ("a/b", &b"hi"[..], 9));
     /// ```
+    // The nested type reads plainly at call sites: `let Some((packet, used)) = ...`.
+    #[allow(clippy::type_complexity)]
     #[inline(always)]
     pub fn decode_slice<'a>(&self, buf: &'a [u8]) -> Result<Option<(Packet<&'a [u8]>, usize)>, DecodeError> {
         let Some(h) = self.header(buf)? else { return Ok(None) };
@@ -163,10 +165,7 @@ impl Codec {
         }
         let size = i + remaining;
         if size > self.max_packet_size as usize {
-            return Err(DecodeError::PacketTooLarge {
-                size: u32::try_from(size).unwrap_or(u32::MAX),
-                max: self.max_packet_size,
-            });
+            return Err(DecodeError::PacketTooLarge { size, max: self.max_packet_size as usize });
         }
         Ok(Some(Header { first, packet, len: i, remaining }))
     }
@@ -220,7 +219,11 @@ impl Codec {
     ///
     /// As [`Codec::encode`].
     #[inline(always)]
-    pub fn encode_publish<B: Buffer, M: BufMut>(&self, publish: &Publish<B>, buf: &mut M) -> Result<usize, EncodeError> {
+    pub fn encode_publish<B: Buffer, M: BufMut>(
+        &self,
+        publish: &Publish<B>,
+        buf: &mut M,
+    ) -> Result<usize, EncodeError> {
         let Some(remaining) = publish.plain_len(self.version) else {
             let mut c = Counter::default();
             publish.emit(self.version, &mut c)?;
@@ -260,6 +263,28 @@ impl Codec {
             buf.put_u8(0);
         }
         buf.put_slice(publish.payload.as_ref());
+        Ok(total)
+    }
+
+    /// [`Codec::encode_publish`] with `alias` as the Topic Alias (MQTT 5), for the
+    /// connection's automatic aliases.
+    pub(crate) fn encode_publish_aliased<B: Buffer, M: BufMut>(
+        &self,
+        publish: &Publish<B>,
+        alias: core::num::NonZeroU16,
+        buf: &mut M,
+    ) -> Result<usize, EncodeError> {
+        let mut c = Counter::default();
+        publish.emit_aliased(self.version, Some(alias), &mut c)?;
+        let total = self.total(c.0)?;
+        if buf.remaining_mut() < total {
+            return Err(EncodeError::BufferTooSmall { needed: total, available: buf.remaining_mut() });
+        }
+        let mut w = Writer(buf);
+        w.u8(((PacketType::Publish as u8) << 4) | publish.flags());
+        // `total` checked the remaining length fits a variable byte integer.
+        w.varint_unchecked(c.0 as u32);
+        publish.emit_aliased(self.version, Some(alias), &mut w)?;
         Ok(total)
     }
 

@@ -38,9 +38,9 @@ pub enum DecodeError {
     /// header, before its body is buffered.
     PacketTooLarge {
         /// The packet's total size in bytes, fixed header included.
-        size: u32,
+        size: usize,
         /// The configured maximum.
-        max: u32,
+        max: usize,
     },
     /// The packet ends before a field it must contain.
     UnexpectedEnd {
@@ -52,7 +52,7 @@ pub enum DecodeError {
         /// The packet type.
         packet: PacketType,
         /// How many bytes were left.
-        count: u32,
+        count: usize,
     },
     /// A string is not well-formed UTF-8 (MQTT-1.5.4-1).
     InvalidUtf8,

@@ -32,6 +32,78 @@
 //! rx.extend_from_slice(&wire[10..]);
 //! assert_eq!(codec.decode(&mut rx).unwrap(), Some(Packet::Publish(publish)));
 //! ```
+//!
+//! # The connection
+//!
+//! A [`Connection`] is one network connection's client protocol state. Feed it
+//! what happened (`handle_bytes`, `handle_timeout`, `handle_eof`) and issue
+//! commands (`publish`, `subscribe`, ...); after every one, drain it: write what
+//! `poll_transmit` gives, handle what `poll_event` gives, then wait for bytes or
+//! until `poll_timeout`.
+//!
+//! A complete driver over a blocking `TcpStream`, following the drain rule:
+//!
+//! ```no_run
+//! use std::io::{ErrorKind, Read, Write};
+//! use std::net::TcpStream;
+//! use bytes::{Bytes, BytesMut};
+//! use mqtt_proto::{Connection, Event, Instant, Options, ProtocolVersion, QoS, TopicFilter, TopicName};
+//!
+//! fn main() -> Result<(), Box<dyn std::error::Error>> {
+//!     let start = std::time::Instant::now();
+//!     let now = || Instant::from_duration(start.elapsed());
+//!     let mut stream = TcpStream::connect("127.0.0.1:1883")?;
+//!     let options = Options::new(ProtocolVersion::V5, "demo")?;
+//!     let mut conn = Connection::new(options, now())?;
+//!     let mut out = BytesMut::new();
+//!     let mut buf = [0u8; 4096];
+//!     let mut closed = false;
+//!     loop {
+//!         // Drain: bytes first, then events. Commands issued while handling
+//!         // events queue more bytes, so repeat until nothing is pending.
+//!         loop {
+//!             while conn.poll_transmit(now(), &mut out).is_some() {}
+//!             stream.write_all(&out)?;
+//!             out.clear();
+//!             while let Some(event) = conn.poll_event() {
+//!                 match event {
+//!                     Event::Connected(_) => {
+//!                         let filter = TopicFilter::try_from("hello")?;
+//!                         conn.subscribe([(filter, QoS::AtLeastOnce)], Default::default())?;
+//!                         let topic = TopicName::try_from("hello")?;
+//!                         conn.publish(topic, Bytes::from("world"), QoS::AtLeastOnce, false)?;
+//!                     }
+//!                     Event::Message(m) => {
+//!                         println!("{}: {:?}", m.topic, m.payload);
+//!                         conn.disconnect();
+//!                     }
+//!                     Event::Closed(reason) => {
+//!                         println!("closed: {reason}");
+//!                         closed = true;
+//!                     }
+//!                     _ => {}
+//!                 }
+//!             }
+//!             if !conn.has_pending_transmit() {
+//!                 break;
+//!             }
+//!         }
+//!         if closed {
+//!             return Ok(()); // the DISCONNECT, if any, was written above
+//!         }
+//!         // Then wait for bytes or the next deadline.
+//!         let timeout = conn.poll_timeout().map(|t| t.saturating_duration_since(now()));
+//!         stream.set_read_timeout(timeout.map(|t| t.max(std::time::Duration::from_millis(1))))?;
+//!         match stream.read(&mut buf) {
+//!             Ok(0) => conn.handle_eof(now()),
+//!             Ok(n) => conn.handle_bytes(&buf[..n], now()),
+//!             Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => conn.handle_timeout(now()),
+//!             Err(e) if e.kind() == ErrorKind::Interrupted => {}
+//!             Err(e) => return Err(e.into()),
+//!         }
+//!     }
+//! }
+//! ```
 
 #![no_std]
 #![forbid(unsafe_code)]

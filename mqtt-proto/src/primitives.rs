@@ -168,10 +168,7 @@ impl<'a, B: Buffer, F: Fn(&'a [u8]) -> B> Parser<'a, F> {
         if self.rest.is_empty() {
             Ok(())
         } else {
-            Err(DecodeError::TrailingBytes {
-                packet: self.packet,
-                count: u32::try_from(self.rest.len()).unwrap_or(u32::MAX),
-            })
+            Err(DecodeError::TrailingBytes { packet: self.packet, count: self.rest.len() })
         }
     }
 }

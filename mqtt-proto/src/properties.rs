@@ -192,6 +192,23 @@ pub(crate) fn encode<B: Buffer, S: Sink, P: PropertySet<B>>(props: &P, s: &mut S
     props.emit(s)
 }
 
+/// Writes a PUBLISH property block with `alias` as its Topic Alias in place of
+/// any the properties hold, without touching them (the connection's automatic
+/// aliases, which would otherwise cost a properties box per message).
+pub(crate) fn encode_publish_with_alias<B: Buffer, S: Sink>(
+    props: Option<&PublishProperties<B>>,
+    alias: NonZeroU16,
+    s: &mut S,
+) -> Result<(), EncodeError> {
+    let none = PublishProperties::default();
+    let props = props.unwrap_or(&none);
+    let mut c = Counter::default();
+    props.emit_with_alias(Some(alias), &mut c)?;
+    let len = u32::try_from(c.0).map_err(|_| EncodeError::PacketTooLarge { size: c.0, max: crate::MAX_PACKET_SIZE })?;
+    s.varint(len)?;
+    props.emit_with_alias(Some(alias), s)
+}
+
 fn invalid(property: u8) -> DecodeError {
     DecodeError::InvalidPropertyValue { property }
 }
@@ -637,9 +654,20 @@ impl<B: Buffer> PropertySet<B> for PublishProperties<B> {
     }
 
     fn emit<S: Sink>(&self, s: &mut S) -> Result<(), EncodeError> {
+        self.emit_with_alias(self.topic_alias, s)
+    }
+
+    fn is_empty(&self) -> bool {
+        self.is_empty_except_alias() && self.topic_alias.is_none()
+    }
+}
+
+impl<B: Buffer> PublishProperties<B> {
+    /// Writes the properties with `alias` as the Topic Alias.
+    fn emit_with_alias<S: Sink>(&self, alias: Option<NonZeroU16>, s: &mut S) -> Result<(), EncodeError> {
         put_format(s, self.payload_format);
         put_u32(s, MESSAGE_EXPIRY_INTERVAL, self.message_expiry_interval);
-        put_u16(s, TOPIC_ALIAS, self.topic_alias.map(NonZeroU16::get));
+        put_u16(s, TOPIC_ALIAS, alias.map(NonZeroU16::get));
         put_str(s, RESPONSE_TOPIC, self.response_topic.as_ref().map(TopicName::as_mqtt_str))?;
         put_bin(s, CORRELATION_DATA, self.correlation_data.as_ref())?;
         put_user(s, &self.user_properties)?;
@@ -650,10 +678,9 @@ impl<B: Buffer> PropertySet<B> for PublishProperties<B> {
         put_str(s, CONTENT_TYPE, self.content_type.as_ref())
     }
 
-    fn is_empty(&self) -> bool {
+    fn is_empty_except_alias(&self) -> bool {
         self.payload_format.is_none()
             && self.message_expiry_interval.is_none()
-            && self.topic_alias.is_none()
             && self.response_topic.is_none()
             && self.correlation_data.is_none()
             && self.user_properties.is_empty()

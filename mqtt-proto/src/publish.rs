@@ -1,5 +1,9 @@
 //! PUBLISH and its acknowledgements PUBACK, PUBREC, PUBREL, PUBCOMP (MQTT 3.3 to 3.7).
 
+use alloc::boxed::Box;
+use core::hash::{Hash, Hasher};
+use core::num::NonZeroU16;
+
 use bytes::Bytes;
 use mqtt_session::{PacketId, QoS};
 
@@ -69,7 +73,11 @@ impl QosPid {
 /// assert_eq!(&buf[..], b"\x30\x07\x00\x03a/bhi");
 /// assert_eq!(codec.decode(&mut buf).unwrap(), Some(Packet::Publish(publish)));
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+///
+/// The MQTT 5 properties are boxed, and absent when empty: they are rare on the
+/// hot path, and a small `Publish` decodes faster. [`Publish::properties_mut`]
+/// creates them on first use. An empty box and `None` compare equal.
+#[derive(Clone, Debug)]
 pub struct Publish<B: Buffer = Bytes> {
     /// DUP: this may be a redelivery.
     pub dup: bool,
@@ -81,22 +89,57 @@ pub struct Publish<B: Buffer = Bytes> {
     pub topic: TopicName<B>,
     /// Application payload.
     pub payload: B,
-    /// MQTT 5 properties.
-    pub properties: PublishProperties<B>,
+    /// MQTT 5 properties; `None` when there are none.
+    pub properties: Option<Box<PublishProperties<B>>>,
+}
+
+impl<B: Buffer> PartialEq for Publish<B> {
+    fn eq(&self, other: &Self) -> bool {
+        self.dup == other.dup
+            && self.qos == other.qos
+            && self.retain == other.retain
+            && self.topic == other.topic
+            && self.payload == other.payload
+            && self.properties() == other.properties()
+    }
+}
+
+impl<B: Buffer> Eq for Publish<B> {}
+
+impl<B: Buffer> Hash for Publish<B> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.dup.hash(state);
+        self.qos.hash(state);
+        self.retain.hash(state);
+        self.topic.hash(state);
+        self.payload.hash(state);
+        self.properties().hash(state);
+    }
 }
 
 impl<B: Buffer> Publish<B> {
     /// A QoS 0, not retained PUBLISH without properties.
     #[must_use]
     pub fn new(topic: TopicName<B>, payload: B) -> Self {
-        Self {
-            dup: false,
-            qos: QosPid::AtMostOnce,
-            retain: false,
-            topic,
-            payload,
-            properties: PublishProperties::default(),
-        }
+        Self { dup: false, qos: QosPid::AtMostOnce, retain: false, topic, payload, properties: None }
+    }
+
+    /// The MQTT 5 properties, or `None` when there are none.
+    #[must_use]
+    pub fn properties(&self) -> Option<&PublishProperties<B>> {
+        self.properties.as_deref().filter(|p| !p.is_empty())
+    }
+
+    /// The MQTT 5 properties for changing, created empty when absent.
+    pub fn properties_mut(&mut self) -> &mut PublishProperties<B> {
+        self.properties.get_or_insert_with(Box::default)
+    }
+
+    /// The same PUBLISH with `properties` (boxed only when not empty).
+    #[must_use]
+    pub fn with_properties(mut self, properties: PublishProperties<B>) -> Self {
+        self.properties = (!properties.is_empty()).then(|| Box::new(properties));
+        self
     }
 
     #[inline(always)]
@@ -130,9 +173,9 @@ impl<B: Buffer> Publish<B> {
             if topic.is_empty() && props.topic_alias.is_none() {
                 return Err(DecodeError::EmptyTopic);
             }
-            props
+            (!props.is_empty()).then(|| Box::new(props))
         } else {
-            PublishProperties::default()
+            None
         };
         Ok(Self { dup, qos, retain, topic, payload: B::default(), properties })
     }
@@ -143,7 +186,7 @@ impl<B: Buffer> Publish<B> {
     pub(crate) fn plain_len(&self, version: ProtocolVersion) -> Option<usize> {
         let topic = self.topic.as_bytes().len();
         let plain = !self.dup && topic > 0 && topic <= usize::from(u16::MAX);
-        if !plain || !self.properties.is_empty() {
+        if !plain || self.properties.as_ref().is_some_and(|p| !p.is_empty()) {
             return None;
         }
         let id = if self.qos.packet_id().is_some() { 2 } else { 0 };
@@ -159,7 +202,20 @@ impl<B: Buffer> Publish<B> {
 
     #[inline]
     pub(crate) fn emit<S: Sink>(&self, version: ProtocolVersion, s: &mut S) -> Result<(), EncodeError> {
-        if self.topic.is_empty() && (!version.is_v5() || self.properties.topic_alias.is_none()) {
+        self.emit_aliased(version, None, s)
+    }
+
+    /// Writes the body, with `alias` as the Topic Alias when given (in place of
+    /// one the properties hold).
+    pub(crate) fn emit_aliased<S: Sink>(
+        &self,
+        version: ProtocolVersion,
+        alias: Option<NonZeroU16>,
+        s: &mut S,
+    ) -> Result<(), EncodeError> {
+        let props = self.properties.as_deref();
+        let has_alias = alias.is_some() || props.is_some_and(|p| p.topic_alias.is_some());
+        if self.topic.is_empty() && (!version.is_v5() || !has_alias) {
             return Err(EncodeError::EmptyTopic);
         }
         if self.dup && self.qos == QosPid::AtMostOnce {
@@ -171,8 +227,12 @@ impl<B: Buffer> Publish<B> {
             s.u16(id.get());
         }
         if version.is_v5() {
-            properties::encode(&self.properties, s)?;
-        } else if !self.properties.is_empty() {
+            match (props, alias) {
+                (_, Some(alias)) => properties::encode_publish_with_alias(props, alias, s)?,
+                (Some(p), None) => properties::encode(p, s)?,
+                (None, None) => s.u8(0),
+            }
+        } else if alias.is_some() || props.is_some_and(|p| !p.is_empty()) {
             return Err(EncodeError::NotInVersion { version, what: "PUBLISH properties" });
         }
         s.raw(self.payload.as_ref());

@@ -303,6 +303,32 @@ impl ReasonCode {
     }
 }
 
+impl ReasonCode {
+    /// Whether a client may send this code in DISCONNECT (MQTT 5 table 3-10;
+    /// the others are for servers only, MQTT-3.14.2-1).
+    #[must_use]
+    pub const fn is_client_disconnect(self) -> bool {
+        use ReasonCode as R;
+        matches!(
+            self,
+            R::Success
+                | R::DisconnectWithWillMessage
+                | R::UnspecifiedError
+                | R::MalformedPacket
+                | R::ProtocolError
+                | R::ImplementationSpecificError
+                | R::TopicNameInvalid
+                | R::ReceiveMaximumExceeded
+                | R::TopicAliasInvalid
+                | R::PacketTooLarge
+                | R::MessageRateTooHigh
+                | R::QuotaExceeded
+                | R::AdministrativeAction
+                | R::PayloadFormatInvalid
+        )
+    }
+}
+
 impl From<ReasonCode> for u8 {
     fn from(code: ReasonCode) -> u8 {
         code.as_u8()

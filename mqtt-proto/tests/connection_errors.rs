@@ -281,7 +281,8 @@ fn mqtt_3_3_2_10_v5_topic_alias_above_our_maximum_is_0x94() {
         opts.properties.topic_alias_maximum = Some(2);
         let mut sim = Sim::connected_with(opts, connack_ok(false));
         let mut publish = Publish::new(topic_or_empty(topic_name), Bytes::new());
-        publish.properties = PublishProperties { topic_alias: NonZeroU16::new(alias), ..Default::default() };
+        publish.properties =
+            Some(Box::new(PublishProperties { topic_alias: NonZeroU16::new(alias), ..Default::default() }));
         let bytes = server_bytes(ProtocolVersion::V5, &Packet::Publish(publish));
         let reason = CloseReason::ProtocolError(ProtocolViolation::TopicAliasInvalid);
         assert_fatal(&mut sim, &bytes, &reason, ReasonCode::TopicAliasInvalid);
@@ -361,10 +362,10 @@ fn script(version: ProtocolVersion) -> (mqtt_proto::Options, Vec<Packet>) {
     if version.is_v5() {
         opts.properties.topic_alias_maximum = Some(4);
         let mut define = Publish::new(topic("long/topic/name"), Bytes::from_static(b"d"));
-        define.properties.topic_alias = NonZeroU16::new(2);
-        define.properties.user_properties = vec![user("x", "1")];
+        define.properties_mut().topic_alias = NonZeroU16::new(2);
+        define.properties_mut().user_properties = vec![user("x", "1")];
         let mut reuse = Publish::new(mqtt_proto::TopicName::default(), Bytes::from_static(b"r"));
-        reuse.properties.topic_alias = NonZeroU16::new(2);
+        reuse.properties_mut().topic_alias = NonZeroU16::new(2);
         packets.push(Packet::Publish(define));
         packets.push(Packet::Publish(reuse));
         packets.push(Packet::Auth(Auth::default())); // no authentication configured: protocol error

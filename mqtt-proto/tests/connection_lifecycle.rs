@@ -244,9 +244,11 @@ fn v5_connect_omits_properties_that_state_the_protocol_default() {
         request_problem_information: Some(true),
         ..Default::default()
     };
-    let mut will_props = mqtt_proto::WillProperties::default();
-    will_props.will_delay_interval = Some(0);
-    will_props.payload_format = Some(mqtt_proto::PayloadFormat::Unspecified);
+    let will_props = mqtt_proto::WillProperties {
+        will_delay_interval: Some(0),
+        payload_format: Some(mqtt_proto::PayloadFormat::Unspecified),
+        ..Default::default()
+    };
     opts.will = Some(mqtt_proto::Will {
         topic: topic("last/will"),
         payload: Bytes::from_static(b"gone"),
@@ -490,7 +492,9 @@ fn mqtt_3_2_2_17_v5_outgoing_topic_aliases_stay_within_topic_alias_maximum() {
     let seen: Vec<_> = sent
         .iter()
         .map(|p| match p {
-            Packet::Publish(p) => (p.topic.as_str().to_owned(), p.properties.topic_alias.map(NonZeroU16::get)),
+            Packet::Publish(p) => {
+                (p.topic.as_str().to_owned(), p.properties().and_then(|x| x.topic_alias).map(NonZeroU16::get))
+            }
             other => panic!("{other:?}"),
         })
         .collect();
@@ -505,7 +509,7 @@ fn mqtt_3_2_2_17_v5_outgoing_topic_aliases_stay_within_topic_alias_maximum() {
     }
     for p in sim.recv() {
         let Packet::Publish(p) = p else { panic!("{p:?}") };
-        assert_eq!((p.topic.as_str(), p.properties.topic_alias), ("a/b", None));
+        assert_eq!((p.topic.as_str(), p.properties().and_then(|x| x.topic_alias)), ("a/b", None));
     }
 }
 

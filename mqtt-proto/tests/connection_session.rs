@@ -32,7 +32,7 @@ fn sent(packets: &[Packet]) -> Vec<Sent> {
                 id: p.qos.packet_id().map_or(0, |id| id.get()),
                 dup: p.dup,
                 topic: p.topic.as_str().to_owned(),
-                alias: p.properties.topic_alias.map(|a| a.get()),
+                alias: p.properties().and_then(|x| x.topic_alias).map(|a| a.get()),
             },
             Packet::PubRel(a) => Sent::PubRel(a.packet_id.get()),
             other => panic!("unexpected {other:?}"),

@@ -26,7 +26,7 @@ fn aliased(t: &str, alias: u16, payload: &'static [u8], qos: QosPid) -> Packet {
     let name = if t.is_empty() { TopicName::default() } else { topic(t) };
     let mut p = Publish::new(name, Bytes::from_static(payload));
     p.qos = qos;
-    p.properties.topic_alias = NonZeroU16::new(alias);
+    p.properties_mut().topic_alias = NonZeroU16::new(alias);
     Packet::Publish(p)
 }
 
@@ -58,7 +58,9 @@ fn topics_and_aliases(packets: &[Packet]) -> Vec<(String, Option<u16>)> {
     packets
         .iter()
         .map(|p| match p {
-            Packet::Publish(p) => (p.topic.as_str().to_owned(), p.properties.topic_alias.map(NonZeroU16::get)),
+            Packet::Publish(p) => {
+                (p.topic.as_str().to_owned(), p.properties().and_then(|x| x.topic_alias).map(NonZeroU16::get))
+            }
             other => panic!("expected only PUBLISH, got {other:?}"),
         })
         .collect()

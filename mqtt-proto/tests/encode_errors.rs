@@ -76,7 +76,7 @@ fn string_longer_than_65535_bytes() {
 
     // In a property: a User Property value, a Reason String.
     let mut p = publish("t", Bytes::new());
-    p.properties.user_properties = vec![user("k", &long)];
+    p.properties_mut().user_properties = vec![user("k", &long)];
     assert_eq!(encode_error(codec(V5), &Packet::Publish(p)), too_long);
     let d = Disconnect {
         reason_code: ReasonCode::Success,
@@ -117,7 +117,7 @@ fn binary_data_longer_than_65535_bytes() {
     assert_eq!(encode_error(codec(V3_1), &Packet::from(c)), too_long);
 
     let mut p = publish("t", Bytes::new());
-    p.properties.correlation_data = Some(big.clone());
+    p.properties_mut().correlation_data = Some(big.clone());
     assert_eq!(encode_error(codec(V5), &Packet::Publish(p)), too_long);
 
     let a = Auth {
@@ -147,7 +147,7 @@ fn subscription_identifier_above_268435455() {
     assert_eq!(encode_error(codec(V5), &Packet::Subscribe(sub)), E::ValueTooLarge { value: 268_435_456 });
 
     let mut p = publish("t", Bytes::new());
-    p.properties.subscription_identifiers = vec![NonZeroU32::new(1).unwrap(), NonZeroU32::new(u32::MAX).unwrap()];
+    p.properties_mut().subscription_identifiers = vec![NonZeroU32::new(1).unwrap(), NonZeroU32::new(u32::MAX).unwrap()];
     assert_eq!(encode_error(codec(V5), &Packet::Publish(p)), E::ValueTooLarge { value: u32::MAX });
 }
 
@@ -207,7 +207,7 @@ fn packet_over_the_protocol_maximum() {
 fn property_length_over_the_protocol_maximum() {
     let name = MqttStr::try_from("n".repeat(65_535)).unwrap();
     let mut p = publish("t", Bytes::new());
-    p.properties.user_properties = vec![UserProperty { name, value: MqttStr::default() }; 4_097];
+    p.properties_mut().user_properties = vec![UserProperty { name, value: MqttStr::default() }; 4_097];
     let error = encode_error(codec(V5), &Packet::Publish(p));
     assert!(matches!(error, E::ValueTooLarge { value: 268_517_380 } | E::PacketTooLarge { .. }), "{error:?}");
 }
@@ -338,11 +338,11 @@ fn mqtt_4_7_3_1_empty_topic_name() {
     }
     // Other properties do not stand in for a Topic Alias.
     let mut p = empty.clone();
-    p.properties.message_expiry_interval = Some(10);
+    p.properties_mut().message_expiry_interval = Some(10);
     assert_eq!(encode_error(codec(V5), &Packet::Publish(p)), E::EmptyTopic);
     // With a Topic Alias it is fine in MQTT 5, and still not before.
     let mut p = empty;
-    p.properties.topic_alias = NonZeroU16::new(1);
+    p.properties_mut().topic_alias = NonZeroU16::new(1);
     assert_eq!(codec(V5).encoded_len(&Packet::Publish(p.clone())), Ok(2 + 2 + 1 + 3 + 1));
     assert_eq!(encode_error(codec(V3_1_1), &Packet::Publish(p)), E::EmptyTopic);
 }
@@ -352,7 +352,7 @@ fn mqtt_4_7_3_1_empty_topic_name() {
 #[test]
 fn not_in_version() {
     let mut with_alias = publish("t", Bytes::new());
-    with_alias.properties = PublishProperties { topic_alias: NonZeroU16::new(1), ..Default::default() };
+    with_alias.properties = Some(Box::new(PublishProperties { topic_alias: NonZeroU16::new(1), ..Default::default() }));
     let mut connect_props = connect(V3_1_1);
     connect_props.properties = ConnectProperties { session_expiry_interval: Some(1), ..Default::default() };
     let mut will_props = connect(V3_1);

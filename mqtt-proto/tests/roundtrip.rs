@@ -179,7 +179,9 @@ fn check_decoded<B: Buffer>(packet: &Packet<B>, version: ProtocolVersion) -> Res
             check_users(&p.user_properties)?;
         }
         Packet::Publish(p) => {
-            let props = &p.properties;
+            // Decoding never yields an empty box: no properties is `None`.
+            prop_assert!(p.properties.as_ref().is_none_or(|b| **b != Default::default()));
+            let props = p.properties.as_deref().cloned().unwrap_or_default();
             let alias = v5 && props.topic_alias.is_some();
             prop_assert!(
                 is_topic_name(p.topic.as_bytes()) || (alias && p.topic.is_empty()),
@@ -187,7 +189,7 @@ fn check_decoded<B: Buffer>(packet: &Packet<B>, version: ProtocolVersion) -> Res
                 p.topic.as_bytes()
             );
             prop_assert!(!p.dup || p.qos.qos() != QoS::AtMostOnce, "DUP on QoS 0");
-            prop_assert!(v5 || *props == Default::default());
+            prop_assert!(v5 || props == Default::default());
             check_strs(&props.content_type)?;
             prop_assert!(props.response_topic.as_ref().is_none_or(|t| is_topic_name(t.as_bytes())));
             prop_assert!(props.subscription_identifiers.iter().all(|id| id.get() <= 268_435_455));

@@ -16,8 +16,8 @@ mod common;
 use common::{assert_decodes, assert_vector, bin, cat, encode_error, filter, pid, reencode, s, topic};
 use mqtt_proto::{
     Ack, Auth, Codec, ConnAck, Connect, ConnectProperties, DecodeError, EncodeError, Packet, ProtocolVersion, Publish,
-    PublishProperties, QoS, QosPid, ReasonCode, SubAck, Subscribe, Subscription, SubscriptionOptions, UnsubAck,
-    Unsubscribe, Will, WillProperties,
+    QoS, QosPid, ReasonCode, SubAck, Subscribe, Subscription, SubscriptionOptions, UnsubAck, Unsubscribe, Will,
+    WillProperties,
 };
 
 const V: ProtocolVersion = ProtocolVersion::V3_1;
@@ -147,14 +147,7 @@ fn connack_first_byte_is_unused() {
 #[test]
 fn publish_qos_0_1_2() {
     let publish = |dup, qos, retain, payload: &[u8]| {
-        Packet::Publish(Publish {
-            dup,
-            qos,
-            retain,
-            topic: topic("a/b"),
-            payload: bin(payload),
-            properties: PublishProperties::default(),
-        })
+        Packet::Publish(Publish { dup, qos, retain, topic: topic("a/b"), payload: bin(payload), properties: None })
     };
     // PUBLISH QoS 0: header 0011 0000, remaining length 7, topic, payload.
     assert_vector(codec(), &publish(false, QosPid::AtMostOnce, false, b"hi"), b"\x30\x07\x00\x03a/bhi");

@@ -14,8 +14,8 @@ use bytes::BytesMut;
 use common::{assert_decode_error, assert_vector, bin, cat, encode_error, filter, pid, s, topic};
 use mqtt_proto::{
     Ack, Auth, Codec, ConnAck, Connect, ConnectProperties, DecodeError, EncodeError, Packet, ProtocolVersion, Publish,
-    PublishProperties, QoS, QosPid, ReasonCode, SubAck, Subscribe, Subscription, SubscriptionOptions, UnsubAck,
-    Unsubscribe, Will, WillProperties,
+    QoS, QosPid, ReasonCode, SubAck, Subscribe, Subscription, SubscriptionOptions, UnsubAck, Unsubscribe, Will,
+    WillProperties,
 };
 
 const V: ProtocolVersion = ProtocolVersion::V3_1_1;
@@ -159,14 +159,7 @@ fn connack_session_present() {
 // ---------------------------------------------------------------------------
 
 fn publish(dup: bool, qos: QosPid, retain: bool, name: &str, payload: &[u8]) -> Packet {
-    Packet::Publish(Publish {
-        dup,
-        qos,
-        retain,
-        topic: topic(name),
-        payload: bin(payload),
-        properties: PublishProperties::default(),
-    })
+    Packet::Publish(Publish { dup, qos, retain, topic: topic(name), payload: bin(payload), properties: None })
 }
 
 /// QoS 0 carries no packet identifier (MQTT-2.3.1-5).

@@ -251,7 +251,9 @@ fn connack_every_property() {
 
 fn publish(dup: bool, qos: QosPid, retain: bool, name: &str, payload: &[u8], properties: PublishProperties) -> Packet {
     let topic = if name.is_empty() { TopicName::default() } else { topic(name) };
-    Packet::Publish(Publish { dup, qos, retain, topic, payload: bin(payload), properties })
+    Packet::Publish(
+        Publish { dup, qos, retain, topic, payload: bin(payload), properties: None }.with_properties(properties),
+    )
 }
 
 #[test]
@@ -349,8 +351,13 @@ fn user_property_order_is_kept() {
         b"!",                      // payload
     ]);
     let Ok(Some((Packet::Publish(publish), _))) = codec().decode_slice(&wire) else { panic!("not a PUBLISH") };
-    let pairs: Vec<_> =
-        publish.properties.user_properties.iter().map(|p| (p.name.as_str(), p.value.as_str())).collect();
+    let pairs: Vec<_> = publish
+        .properties()
+        .expect("properties")
+        .user_properties
+        .iter()
+        .map(|p| (p.name.as_str(), p.value.as_str()))
+        .collect();
     assert_eq!(pairs, [("b", "1"), ("a", "2"), ("b", "3")]);
 }
 

@@ -76,7 +76,8 @@ impl Connection {
             (State::Connected, _) => self.check_publish(qos, retain)?,
             _ => {}
         }
-        let mut publish = Publish { dup: false, qos: QosPid::AtMostOnce, retain, topic, payload, properties };
+        let mut publish = Publish::new(topic, payload).with_properties(properties);
+        publish.retain = retain;
         if qos == QoS::AtMostOnce {
             let codec = self.out_codec();
             let alias_max = self.alias_max();

@@ -154,14 +154,12 @@ impl CloseReason {
             }
             Self::Malformed(_) => ReasonCode::MalformedPacket,
             Self::ProtocolError(v) => v.reason_code(),
-            Self::KeepAliveTimeout => ReasonCode::KeepAliveTimeout,
+            // Keep Alive timeout (0x8D) is a code only servers send (MQTT 5
+            // table 3-10, MQTT-3.14.2-1); a client reports it as unspecified.
+            Self::KeepAliveTimeout => ReasonCode::UnspecifiedError,
             // The code the Authenticator chose (its documented contract), when
-            // a DISCONNECT may carry it; 0x87 is for servers only.
-            Self::AuthenticationFailed(code)
-                if code.is_error() && code.is_valid_for(PacketType::Disconnect, crate::ProtocolVersion::V5) =>
-            {
-                *code
-            }
+            // a client's DISCONNECT may carry it.
+            Self::AuthenticationFailed(code) if code.is_error() && code.is_client_disconnect() => *code,
             Self::AuthenticationFailed(_) => ReasonCode::UnspecifiedError,
             Self::Disconnected => ReasonCode::Success,
             _ => return None,

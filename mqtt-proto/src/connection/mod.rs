@@ -17,8 +17,8 @@ use bytes::{Buf, BufMut, Bytes, BytesMut};
 use mqtt_session::{Exchange, QoS};
 
 use crate::{
-    Codec, ConnAckProperties, ConnectProperties, Connect, Disconnect, DisconnectProperties, MAX_PACKET_SIZE, Packet, ProtocolVersion,
-    Publish,
+    Codec, ConnAckProperties, Connect, ConnectProperties, Disconnect, DisconnectProperties, MAX_PACKET_SIZE, Packet,
+    ProtocolVersion, Publish,
 };
 use alias::{IncomingAliases, OutgoingAliases};
 
@@ -143,65 +143,9 @@ struct PendingAck {
 ///
 /// Every time is an [`Instant`] the driver passes in.
 ///
-/// # Examples
-///
-/// A complete blocking driver over a `TcpStream`:
-///
-/// ```no_run
-/// use std::io::{Read, Write};
-/// use std::net::TcpStream;
-/// use bytes::{Bytes, BytesMut};
-/// use mqtt_proto::{Connection, Event, Instant, Options, ProtocolVersion, QoS, TopicFilter, TopicName};
-///
-/// fn main() -> Result<(), Box<dyn std::error::Error>> {
-///     let start = std::time::Instant::now();
-///     let now = || Instant::from_duration(start.elapsed());
-///     let mut stream = TcpStream::connect("127.0.0.1:1883")?;
-///     let options = Options::new(ProtocolVersion::V5, "demo")?;
-///     let mut conn = Connection::new(options, now())?;
-///     let mut out = BytesMut::new();
-///     let mut buf = [0u8; 4096];
-///     loop {
-///         // Drain: bytes first, then events, then the deadline.
-///         while conn.poll_transmit(now(), &mut out).is_some() {}
-///         stream.write_all(&out)?;
-///         out.clear();
-///         while let Some(event) = conn.poll_event() {
-///             match event {
-///                 Event::Connected(_) => {
-///                     conn.subscribe([(TopicFilter::try_from("hello")?, QoS::AtLeastOnce)], Default::default())?;
-///                     conn.publish(TopicName::try_from("hello")?, Bytes::from("world"), QoS::AtLeastOnce, false)?;
-///                 }
-///                 Event::Message(m) => {
-///                     println!("{}: {:?}", m.topic, m.payload);
-///                     conn.disconnect();
-///                 }
-///                 Event::Closed(reason) => {
-///                     // The DISCONNECT that `disconnect` queued goes out first.
-///                     while conn.poll_transmit(now(), &mut out).is_some() {}
-///                     stream.write_all(&out)?;
-///                     println!("closed: {reason}");
-///                     return Ok(());
-///                 }
-///                 _ => {}
-///             }
-///         }
-///         if conn.poll_transmit(now(), &mut out).is_some() {
-///             continue; // a command above queued bytes
-///         }
-///         let timeout = conn.poll_timeout().map(|t| t.saturating_duration_since(now()));
-///         stream.set_read_timeout(timeout.map(|t| t.max(std::time::Duration::from_millis(1))))?;
-///         match stream.read(&mut buf) {
-///             Ok(0) => conn.handle_eof(now()),
-///             Ok(n) => conn.handle_bytes(&buf[..n], now()),
-///             Err(e) if e.kind() == std::io::ErrorKind::WouldBlock || e.kind() == std::io::ErrorKind::TimedOut => {
-///                 conn.handle_timeout(now())
-///             }
-///             Err(e) => return Err(e.into()),
-///         }
-///     }
-/// }
-/// ```
+/// The [crate documentation](crate#the-connection) shows a complete driver
+/// over a blocking `TcpStream`; `examples/custom_loop.rs` is the same loop as a
+/// program.
 #[derive(Debug)]
 pub struct Connection {
     options: Options,
@@ -615,23 +559,19 @@ fn encode_with_alias(
     codec: Codec,
     tx: &mut BytesMut,
 ) -> Result<(), CommandError> {
-    let found = if alias_max == 0 || publish.properties.topic_alias.is_some() {
-        None
-    } else {
-        aliases.lookup(publish.topic.as_bytes(), alias_max)
-    };
+    // The caller's own aliases were removed in `publish`; `topic_alias` here is
+    // only ever one decoded from the wire, never on what we send.
+    let found = if alias_max == 0 { None } else { aliases.lookup(publish.topic.as_bytes(), alias_max) };
     let Some((alias, known)) = found else {
         codec.encode_publish(publish, tx)?;
         return Ok(());
     };
-    publish.properties.topic_alias = Some(alias);
     // A known alias replaces the topic; a new one is sent with it to define it.
     let topic = known.then(|| core::mem::take(&mut publish.topic));
-    let result = codec.encode_publish(publish, tx);
+    let result = codec.encode_publish_aliased(publish, alias, tx);
     if let Some(topic) = topic {
         publish.topic = topic;
     }
-    publish.properties.topic_alias = None;
     result?;
     if !known {
         aliases.confirm(publish.topic.as_bytes(), alias);

@@ -9,8 +9,7 @@ use super::{
     Unsubscribed,
 };
 use crate::{
-    Ack, Auth, AuthProperties, ConnAck, MqttStr, Packet, PacketType, Publish, QosPid, ReasonCode, SubAck,
-    UnsubAck,
+    Ack, Auth, AuthProperties, ConnAck, MqttStr, Packet, PacketType, Publish, QosPid, ReasonCode, SubAck, UnsubAck,
 };
 
 impl Connection {
@@ -115,7 +114,8 @@ impl Connection {
     }
 
     fn on_publish(&mut self, publish: Publish) {
-        let Publish { dup, qos, retain, topic, payload, mut properties } = publish;
+        let Publish { dup, qos, retain, topic, payload, properties } = publish;
+        let mut properties = properties.map(|p| *p).unwrap_or_default();
         let topic = match properties.topic_alias {
             Some(alias) => match self.aliases_in.resolve(alias, topic) {
                 Ok(t) => t,
@@ -194,13 +194,10 @@ impl Connection {
     }
 
     fn on_puback(&mut self, ack: Ack) {
-        match self.session.outgoing.puback(ack.packet_id) {
-            Ok(slot) => {
-                self.session.store.remove(slot);
-                self.published(ack);
-            }
-            // An acknowledgement of nothing we sent: a late duplicate; ignore it.
-            Err(_) => {}
+        // An acknowledgement of nothing we sent is a late duplicate: ignored.
+        if let Ok(slot) = self.session.outgoing.puback(ack.packet_id) {
+            self.session.store.remove(slot);
+            self.published(ack);
         }
     }
 

@@ -151,7 +151,7 @@ impl Sim {
 
     pub fn take_events(&mut self) -> Vec<Event> {
         self.drain();
-        std::mem::take(&mut self.events)
+        core::mem::take(&mut self.events)
     }
 
     pub fn eof(&mut self) {

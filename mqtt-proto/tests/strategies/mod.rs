@@ -423,7 +423,8 @@ pub(crate) fn publish(v: ProtocolVersion) -> impl Strategy<Value = Publish> {
                 properties.topic_alias.get_or_insert(alias);
                 TopicName::default()
             });
-            Publish { dup: dup && qos != QosPid::AtMostOnce, qos, retain, topic, payload, properties }
+            Publish { dup: dup && qos != QosPid::AtMostOnce, qos, retain, topic, payload, properties: None }
+                .with_properties(properties)
         })
 }
 
