@@ -180,6 +180,11 @@ impl Drop for DispatchGuard {
 /// Waits until `deadline` for events and runs their callbacks. Returns whether
 /// the client is disconnected for good with nothing left to dispatch.
 fn dispatch_until(client: &Client, deadline: Option<Instant>, stop: &dyn Fn() -> bool) -> bool {
+    dispatch_batches(client, deadline, stop, false)
+}
+
+/// [`dispatch_until`], returning after the first batch when `once`.
+fn dispatch_batches(client: &Client, deadline: Option<Instant>, stop: &dyn Fn() -> bool, once: bool) -> bool {
     let inner = client.inner();
     loop {
         let mut core = inner.lock();
@@ -204,16 +209,17 @@ fn dispatch_until(client: &Client, deadline: Option<Instant>, stop: &dyn Fn() ->
         for event in batch {
             dispatch(client, event);
         }
-        if deadline.is_some_and(|d| Instant::now() >= d) {
+        if once || deadline.is_some_and(|d| Instant::now() >= d) {
             return false;
         }
     }
 }
 
 impl Client {
-    /// Runs the callbacks of events that arrive within `timeout`, on this thread
-    /// (paho's `loop(timeout)`). The network is handled by the client's own
-    /// network thread, so this is only needed when no other loop runs.
+    /// Waits up to `timeout` for events and runs their callbacks on this thread,
+    /// returning once it ran some (paho's `loop(timeout)`). The network is
+    /// handled by the client's own network thread, so this is only needed when
+    /// no other loop runs.
     ///
     /// # Errors
     ///
@@ -225,7 +231,7 @@ impl Client {
         if self.inner().lock().status == Status::Idle {
             return Err(Error::NeverConnected);
         }
-        let done = dispatch_until(self, Some(Instant::now() + timeout), &|| false);
+        let done = dispatch_batches(self, Some(Instant::now() + timeout), &|| false, true);
         if done { Err(Error::NotConnected) } else { Ok(()) }
     }
 
@@ -278,7 +284,16 @@ impl Client {
                     // Hold a handle only while dispatching, so that dropping the
                     // last user handle ends this thread.
                     let Some(client) = weak.upgrade().map(Client::from_handle) else { break };
-                    dispatch_until(&client, Some(Instant::now() + Duration::from_millis(200)), &stopped);
+                    let idle = dispatch_until(&client, Some(Instant::now() + Duration::from_millis(200)), &stopped);
+                    drop(client);
+                    if idle {
+                        // Disconnected with nothing to dispatch: wait for a change
+                        // (a new connect, events, loop_stop) instead of spinning.
+                        let core = inner.lock();
+                        if core.events.is_empty() && !stopped() {
+                            let _ = inner.changed.wait_timeout(core, Duration::from_millis(200));
+                        }
+                    }
                 }
             })
             .map_err(|_| Error::LoopRunning)?;

@@ -94,15 +94,15 @@ impl Client {
     /// On success the client's network thread takes over: reading, keep alive,
     /// and reconnecting with backoff when the connection drops.
     ///
+    /// It may be called from a callback (paho users reconnect from
+    /// `on_disconnect`): callbacks wait meanwhile, the network thread does not.
+    ///
     /// # Errors
     ///
     /// [`Error::Connect`] saying why: the name did not resolve, the TCP
     /// connection was refused, TLS or the WebSocket upgrade failed, no CONNACK
     /// within the connect timeout, or the server refused (with its reason code).
     pub fn connect(&self, host: &str, port: u16) -> Result<ConnectFlags, Error> {
-        if crate::callbacks::in_callback() {
-            return Err(Error::InCallback);
-        }
         let generation = self.start(host, port);
         self.connect_now(generation)
     }
@@ -115,9 +115,6 @@ impl Client {
     /// [`Error::NeverConnected`] before any `connect`, else as
     /// [`connect`](Self::connect).
     pub fn reconnect(&self) -> Result<ConnectFlags, Error> {
-        if crate::callbacks::in_callback() {
-            return Err(Error::InCallback);
-        }
         let generation = {
             let mut core = self.inner().lock();
             if core.target.is_none() {
@@ -189,10 +186,17 @@ impl Client {
                 net::spawn(inner.clone(), Some(sock), generation).map_err(|e| Error::from(ConnectError::Io(e)))?;
                 return Ok(ConnectFlags { session_present });
             }
-            if let Step::Closed = step {
-                let reason = core.last_close.clone().unwrap_or(CloseReason::ConnectionLost);
-                drop(core);
-                return fail(ConnectError::from_close(reason));
+            match step {
+                Step::Continue => {}
+                Step::Closed => {
+                    let reason = core.last_close.clone().unwrap_or(CloseReason::ConnectionLost);
+                    drop(core);
+                    return fail(ConnectError::from_close(reason));
+                }
+                Step::Failed(e) => {
+                    drop(core);
+                    return fail(ConnectError::Transport(e));
+                }
             }
         }
     }

@@ -4,7 +4,8 @@
 use std::collections::{HashMap, VecDeque};
 use std::io::Write;
 use std::net::{Shutdown, TcpStream};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
+use std::sync::atomic::{AtomicUsize, Ordering, fence};
+use std::sync::{Arc, Condvar, LockResult, Mutex, MutexGuard, OnceLock, WaitTimeoutResult};
 use std::thread::ThreadId;
 
 use bytes::BytesMut;
@@ -126,7 +127,13 @@ impl Core {
         while conn.poll_transmit(now, &mut self.scratch).is_some() {}
         let mut result = Ok(());
         if !self.scratch.is_empty() {
-            result = io.stack.write_mqtt(&self.scratch).map_err(|e| e.to_string());
+            result = if io.stack.is_plain() {
+                // Straight to the socket: no copy into the link's outbox, and
+                // no buffer allocated per write.
+                io.writer.write_all(&self.scratch).map_err(|e| e.to_string())
+            } else {
+                io.stack.write_mqtt(&self.scratch).map_err(|e| e.to_string())
+            };
             self.scratch.clear();
         }
         let out = io.stack.take_outbox();
@@ -199,6 +206,7 @@ impl Core {
             Event::Reauthenticated => log::info!("re-authenticated"),
             Event::Closed(reason) => {
                 log::info!("connection closed: {reason}");
+                let handshaking = self.status == Status::Connecting;
                 self.drop_io();
                 self.requested_subs.clear();
                 self.requested_unsubs.clear();
@@ -206,6 +214,13 @@ impl Core {
                     self.status = Status::Waiting;
                 }
                 self.last_close = Some(reason.clone());
+                if handshaking {
+                    // The attempt ended before CONNACK accepted it (refused,
+                    // timed out, lost): on_connect_fail (and, for a refusal,
+                    // on_connect with the code) report it, as the network
+                    // thread does for failures before MQTT.
+                    self.events.push_back(ClientEvent::ConnectFailed(ConnectError::from_close(reason.clone())));
+                }
                 self.events.push_back(ClientEvent::Disconnected(reason));
             }
             other => log::debug!("unhandled event {other:?}"),
@@ -242,7 +257,7 @@ pub(crate) struct Inner {
     pub(crate) core: Mutex<Core>,
     /// Signalled whenever the core changed: events queued, publishes completed,
     /// status changed.
-    pub(crate) changed: Condvar,
+    pub(crate) changed: Signal,
     pub(crate) callbacks: Mutex<Callbacks>,
     /// The thread dispatching callbacks, while one is.
     pub(crate) dispatcher: Mutex<Option<ThreadId>>,
@@ -253,7 +268,7 @@ impl Inner {
     pub(crate) fn new(options: ClientOptions) -> Self {
         Self {
             core: Mutex::new(Core::new(options)),
-            changed: Condvar::new(),
+            changed: Signal::default(),
             callbacks: Mutex::new(Callbacks::default()),
             dispatcher: Mutex::new(None),
             origin: std::time::Instant::now(),
@@ -269,5 +284,44 @@ impl Inner {
     /// consistent: every change is a single assignment or a drained connection).
     pub(crate) fn lock(&self) -> MutexGuard<'_, Core> {
         self.core.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// The condition variable of [`Inner::changed`]: a `Condvar` that makes no
+/// system call when nobody waits.
+///
+/// std's `Condvar::notify_all` is a `futex` wake-up call even without waiters,
+/// and the core is signalled on every publish and every read: that was a system
+/// call per message. Every wait is on the core lock, and a waiter is counted
+/// before it releases that lock, so a notifier that changed the core under the
+/// lock and then finds no waiter knows that any thread waiting later looked at
+/// the core after its change.
+#[derive(Debug, Default)]
+pub(crate) struct Signal {
+    condvar: Condvar,
+    waiters: AtomicUsize,
+}
+
+impl Signal {
+    /// As [`Condvar::wait_timeout`].
+    pub(crate) fn wait_timeout<'a, T>(
+        &self,
+        guard: MutexGuard<'a, T>,
+        timeout: std::time::Duration,
+    ) -> LockResult<(MutexGuard<'a, T>, WaitTimeoutResult)> {
+        self.waiters.fetch_add(1, Ordering::SeqCst);
+        let result = self.condvar.wait_timeout(guard, timeout);
+        self.waiters.fetch_sub(1, Ordering::SeqCst);
+        result
+    }
+
+    /// As [`Condvar::notify_all`], skipped when nobody waits.
+    pub(crate) fn notify_all(&self) {
+        // Orders what this thread stored before (under the lock, or a stop flag)
+        // before the look at the waiter count.
+        fence(Ordering::SeqCst);
+        if self.waiters.load(Ordering::SeqCst) > 0 {
+            self.condvar.notify_all();
+        }
     }
 }

@@ -19,6 +19,10 @@ pub(crate) enum Step {
     Continue,
     /// The network connection is over.
     Closed,
+    /// The network connection is over because the transport failed (such as a
+    /// TLS alert after the handshake: TLS 1.3 servers refuse a client
+    /// certificate only then).
+    Failed(TransportError),
 }
 
 /// Makes a network connection for the client's current `Connection` (creating or
@@ -191,13 +195,14 @@ pub(crate) fn read_step(
                             if eof {
                                 conn.handle_eof(now);
                             }
+                            Step::Continue
                         }
                         Err(e) => {
                             log::warn!("transport failed: {e}");
                             conn.handle_eof(now);
+                            Step::Failed(e)
                         }
                     }
-                    Step::Continue
                 }
                 _ => Step::Closed,
             }
@@ -221,7 +226,11 @@ pub(crate) fn read_step(
     let closed = core.conn.as_ref().is_none_or(|c| c.state() == State::Closed);
     drop(core);
     inner.changed.notify_all();
-    if closed { Step::Closed } else { step }
+    // A transport failure says why the connection is over.
+    match step {
+        Step::Continue if closed => Step::Closed,
+        step => step,
+    }
 }
 
 fn close_io(inner: &Arc<Inner>, generation: u64, why: &str) -> Step {

@@ -242,8 +242,9 @@ impl ClientOptions {
             ProtocolVersion::V5 => false,
         };
         if needs && self.mqtt.client_id.is_empty() {
-            // MQTT 3.1 limits client ids to 23 characters.
-            let id = format!("mqtt-rs-{:015x}", fastrand::u64(..) >> 4);
+            // MQTT 3.1 limits client ids to 23 characters, and every server
+            // must accept 1 to 23 of [0-9a-zA-Z] (MQTT-3.1.3-5): stay inside.
+            let id: String = "mqttrs".chars().chain(core::iter::repeat_with(fastrand::alphanumeric).take(17)).collect();
             if let Ok(id) = MqttStr::try_from(id) {
                 log::info!("generated client id {id}");
                 self.mqtt.client_id = id;

@@ -54,6 +54,11 @@ impl Link {
         self.tls.as_ref().is_some_and(|t| t.is_handshaking())
     }
 
+    /// Whether bytes pass unchanged (no TLS).
+    pub(crate) fn is_plain(&self) -> bool {
+        self.tls.is_none()
+    }
+
     /// Raw bytes to write to the socket, taken.
     pub(crate) fn take_outbox(&mut self) -> Vec<u8> {
         core::mem::take(&mut self.outbox)
@@ -111,8 +116,20 @@ impl Write for Link {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         match &mut self.tls {
             Some(tls) => {
-                tls.writer().write_all(buf)?;
-                self.flush_tls();
+                // rustls takes at most its buffer limit (64 KiB) of plaintext
+                // until its records are taken out: move them to the outbox as
+                // we go, or a big packet fails with WriteZero.
+                let mut rest = buf;
+                while !rest.is_empty() {
+                    let n = tls.writer().write(rest)?;
+                    while tls.wants_write() {
+                        tls.write_tls(&mut self.outbox)?;
+                    }
+                    if n == 0 {
+                        return Err(io::ErrorKind::WriteZero.into());
+                    }
+                    rest = &rest[n..];
+                }
             }
             None => self.outbox.extend_from_slice(buf),
         }

@@ -194,6 +194,12 @@ impl Stack {
         self.link_mut().map(Link::take_outbox).unwrap_or_default()
     }
 
+    /// Whether MQTT bytes are the socket's bytes (plain TCP: no TLS, no
+    /// WebSocket), so they can be written straight to the socket.
+    pub(crate) fn is_plain(&self) -> bool {
+        matches!(self, Self::Raw(link) if link.is_plain())
+    }
+
     /// Advances the TLS handshake and the WebSocket upgrade; true when MQTT bytes
     /// can flow.
     pub(crate) fn handshake(&mut self) -> Result<bool, TransportError> {

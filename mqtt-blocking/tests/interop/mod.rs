@@ -1,0 +1,262 @@
+//! Helpers for the mosquitto interop tests: a client whose callbacks report on
+//! channels, and a TCP proxy whose connections a test can cut to simulate a
+//! network failure.
+
+#![allow(dead_code, clippy::std_instead_of_core, clippy::std_instead_of_alloc)]
+
+use std::io::{self, ErrorKind};
+use std::net::{Ipv4Addr, Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::thread;
+use std::time::Duration;
+
+use mqtt_blocking::{
+    Client, ClientOptions, CloseReason, ConnectFlags, ConnectProperties, IntoSubscriptions, Message, PacketId,
+    ProtocolVersion, QoS, ReasonCode,
+};
+use mqtt_testkit::{Mosquitto, MosquittoBuilder};
+
+/// How long any single expected event may take.
+pub(crate) const TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The protocol versions every scenario runs with.
+pub(crate) const VERSIONS: [ProtocolVersion; 2] = [ProtocolVersion::V3_1_1, ProtocolVersion::V5];
+
+/// A short name of `version` for client ids and topics.
+pub(crate) fn tag(version: ProtocolVersion) -> &'static str {
+    match version {
+        ProtocolVersion::V3_1 => "v31",
+        ProtocolVersion::V3_1_1 => "v311",
+        ProtocolVersion::V5 => "v5",
+    }
+}
+
+/// Starts mosquitto or fails the test with its log.
+pub(crate) fn start(builder: MosquittoBuilder) -> Mosquitto {
+    builder.start().unwrap_or_else(|e| panic!("start mosquitto: {e}"))
+}
+
+/// Options for a test client: `version`, short reconnect delays (50 ms to
+/// 500 ms), a 10 s connect timeout.
+pub(crate) fn options(client_id: &str, version: ProtocolVersion) -> ClientOptions {
+    ClientOptions::new(client_id)
+        .protocol(version)
+        .keepalive(30)
+        .connect_timeout(TIMEOUT)
+        .reconnect_delay(Duration::from_millis(50), Duration::from_millis(500))
+}
+
+/// [`options`] for a session the broker keeps while the client is away: clean
+/// session off and, for MQTT 5, a session expiry interval of an hour (without
+/// one, an MQTT 5 session ends with the network connection).
+pub(crate) fn persistent(client_id: &str, version: ProtocolVersion) -> ClientOptions {
+    let options = options(client_id, version).clean_session(false);
+    if version == ProtocolVersion::V5 {
+        options.properties(ConnectProperties { session_expiry_interval: Some(3600), ..Default::default() })
+    } else {
+        options
+    }
+}
+
+/// Receives from `rx` within [`TIMEOUT`] or fails the test saying what was
+/// awaited.
+#[track_caller]
+pub(crate) fn recv<T>(rx: &Receiver<T>, what: &str) -> T {
+    match rx.recv_timeout(TIMEOUT) {
+        Ok(v) => v,
+        Err(RecvTimeoutError::Timeout) => panic!("timed out after {TIMEOUT:?} waiting for {what}"),
+        Err(RecvTimeoutError::Disconnected) => panic!("the sender went away while waiting for {what}"),
+    }
+}
+
+type SubAck = (PacketId, Vec<Result<QoS, ReasonCode>>);
+
+/// A client whose callbacks (run by `loop_start`'s thread) send what they see
+/// on channels.
+pub(crate) struct Probe {
+    pub(crate) client: Client,
+    pub(crate) messages: Receiver<Message>,
+    pub(crate) connects: Receiver<(ConnectFlags, ReasonCode)>,
+    pub(crate) disconnects: Receiver<CloseReason>,
+    pub(crate) published: Receiver<(PacketId, ReasonCode)>,
+    subacks: Receiver<SubAck>,
+}
+
+impl Probe {
+    /// A client with channel-reporting callbacks and its callback loop running;
+    /// not connected yet.
+    pub(crate) fn new(options: ClientOptions) -> Self {
+        let client = Client::new(options);
+        let (message_tx, messages) = mpsc::channel();
+        client.on_message(move |_, m| {
+            let _ = message_tx.send(m.clone());
+        });
+        let (connect_tx, connects) = mpsc::channel();
+        client.on_connect(move |_, flags, rc, _| {
+            let _ = connect_tx.send((flags, rc));
+        });
+        let (disconnect_tx, disconnects) = mpsc::channel();
+        client.on_disconnect(move |_, reason| {
+            let _ = disconnect_tx.send(reason.clone());
+        });
+        let (published_tx, published) = mpsc::channel();
+        client.on_publish(move |_, id, rc| {
+            let _ = published_tx.send((id, rc));
+        });
+        let (suback_tx, subacks) = mpsc::channel();
+        client.on_subscribe(move |_, id, results| {
+            let _ = suback_tx.send((id, results.to_vec()));
+        });
+        client.loop_start().expect("loop_start");
+        Self { client, messages, connects, disconnects, published, subacks }
+    }
+
+    /// Connects (blocking until CONNACK) and checks `on_connect` saw it.
+    #[track_caller]
+    pub(crate) fn connect(&self, host: &str, port: u16) -> ConnectFlags {
+        let flags = self.client.connect(host, port).unwrap_or_else(|e| panic!("connect to {host}:{port}: {e}"));
+        let (seen, rc) = recv(&self.connects, "on_connect");
+        assert_eq!((seen, rc), (flags, ReasonCode::Success));
+        flags
+    }
+
+    /// Subscribes and waits for the SUBACK; returns the result per filter.
+    #[track_caller]
+    pub(crate) fn subscribe(&self, subscriptions: impl IntoSubscriptions) -> Vec<Result<QoS, ReasonCode>> {
+        let id = self.client.subscribe(subscriptions).expect("subscribe");
+        let (acked, results) = recv(&self.subacks, "on_subscribe");
+        assert_eq!(acked, id, "SUBACK for another SUBSCRIBE");
+        results
+    }
+
+    /// The next message, failing the test after [`TIMEOUT`].
+    #[track_caller]
+    pub(crate) fn next_message(&self) -> Message {
+        recv(&self.messages, "a message")
+    }
+
+    /// Every message up to and including the first one on `topic`.
+    #[track_caller]
+    pub(crate) fn messages_until(&self, topic: &str) -> Vec<Message> {
+        let mut got = Vec::new();
+        loop {
+            let m = recv(&self.messages, &format!("a message on {topic} (so far: {:?})", topics(&got)));
+            let done = m.topic.as_str() == topic;
+            got.push(m);
+            if done {
+                return got;
+            }
+        }
+    }
+
+    /// Disconnects cleanly and waits for `on_disconnect`.
+    #[track_caller]
+    pub(crate) fn disconnect(&self) {
+        self.client.disconnect().expect("disconnect");
+        assert_eq!(recv(&self.disconnects, "on_disconnect"), CloseReason::Disconnected);
+    }
+}
+
+/// The topics of `messages`, for failure messages.
+pub(crate) fn topics(messages: &[Message]) -> Vec<&str> {
+    messages.iter().map(|m| m.topic.as_str()).collect()
+}
+
+/// A TCP proxy on 127.0.0.1 in front of `upstream`. [`CutProxy::cut`] closes
+/// every connection through it at once, so the broker sees the client's
+/// connection end without a DISCONNECT, as in a network failure.
+///
+/// Threads: one accepting (ended on drop), two per connection copying bytes.
+pub(crate) struct CutProxy {
+    port: u16,
+    sockets: Arc<Mutex<Vec<TcpStream>>>,
+    upstream_closed: Receiver<()>,
+    stop: Arc<AtomicBool>,
+}
+
+impl CutProxy {
+    pub(crate) fn start(upstream: SocketAddr) -> Self {
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind the proxy");
+        let port = listener.local_addr().expect("proxy address").port();
+        let sockets = Arc::new(Mutex::new(Vec::new()));
+        let stop = Arc::new(AtomicBool::new(false));
+        let (closed_tx, upstream_closed) = mpsc::channel();
+        let (sockets2, stop2) = (sockets.clone(), stop.clone());
+        thread::Builder::new()
+            .name("cut-proxy-accept".into())
+            .spawn(move || accept_loop(&listener, upstream, &sockets2, &stop2, &closed_tx))
+            .expect("spawn the proxy");
+        Self { port, sockets, upstream_closed, stop }
+    }
+
+    pub(crate) fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Shuts down every connection through the proxy, both ways: the broker and
+    /// the client each see their connection end, with no MQTT packet.
+    pub(crate) fn cut(&self) {
+        for s in self.sockets.lock().unwrap_or_else(PoisonError::into_inner).drain(..) {
+            let _ = s.shutdown(Shutdown::Both);
+        }
+    }
+
+    /// Waits until the broker closed its side of a connection through the proxy
+    /// (after which it has processed everything the client sent on it).
+    #[track_caller]
+    pub(crate) fn wait_upstream_closed(&self) {
+        recv(&self.upstream_closed, "the broker to close the proxied connection");
+    }
+}
+
+impl Drop for CutProxy {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Release);
+        // Wake the accept loop up so that it sees the flag.
+        let _ = TcpStream::connect((Ipv4Addr::LOCALHOST, self.port));
+        self.cut();
+    }
+}
+
+fn accept_loop(
+    listener: &TcpListener,
+    upstream: SocketAddr,
+    sockets: &Arc<Mutex<Vec<TcpStream>>>,
+    stop: &AtomicBool,
+    closed: &Sender<()>,
+) {
+    for client in listener.incoming() {
+        if stop.load(Ordering::Acquire) {
+            return;
+        }
+        let Ok(client) = client else { continue };
+        let Ok(server) = TcpStream::connect(upstream) else { continue };
+        let (Ok(c2), Ok(s2)) = (client.try_clone(), server.try_clone()) else { continue };
+        {
+            let mut held = sockets.lock().unwrap_or_else(PoisonError::into_inner);
+            for s in [&client, &server] {
+                if let Ok(s) = s.try_clone() {
+                    held.push(s);
+                }
+            }
+        }
+        let _ = thread::Builder::new().name("cut-proxy-up".into()).spawn(move || pump(client, s2));
+        let closed = closed.clone();
+        let _ = thread::Builder::new().name("cut-proxy-down".into()).spawn(move || {
+            pump(server, c2);
+            let _ = closed.send(());
+        });
+    }
+}
+
+/// Copies `from` to `to` until EOF or an error, then passes the EOF on.
+fn pump(mut from: TcpStream, mut to: TcpStream) {
+    match io::copy(&mut from, &mut to) {
+        Ok(_) => {}
+        Err(e) if matches!(e.kind(), ErrorKind::NotConnected | ErrorKind::ConnectionReset | ErrorKind::BrokenPipe) => {}
+        Err(e) => eprintln!("proxy: {e}"),
+    }
+    let _ = to.shutdown(Shutdown::Write);
+}
