@@ -6,22 +6,25 @@
 //! ```
 //!
 //! Needs `mosquitto` (skips with a message when it is not installed) and uses
-//! `taskset` when present to pin mosquitto to CPU 0 and the client processes to
-//! CPU 1.
+//! `taskset`, when there and when the machine has two CPUs or more, to pin
+//! mosquitto to CPU 0 and the client processes to CPU 1.
 //!
 //! # What runs
 //!
 //! For each configuration (QoS 0: 100,000 messages; QoS 1 and QoS 2: 20,000
-//! messages with 100 in flight; 64-byte payloads, MQTT 3.1.1) and each client
-//! library, one **subscriber process** and one **publisher process**, both this
-//! binary re-executed with `--role sub` / `--role pub`, talk to one mosquitto
-//! on 127.0.0.1. The subscriber subscribes at the publishes' QoS to a topic of
-//! its own, says `READY` after its SUBACK, then the publisher connects and
-//! publishes every message in a tight loop, then waits until all are complete
-//! (QoS 0: written to the socket; QoS 1: PUBACK; QoS 2: PUBCOMP). Each library
-//! talks to itself: mqtt-blocking publishes to an mqtt-blocking subscriber,
-//! rumqttc to rumqttc. Every configuration runs 3 times per library,
-//! alternating which library goes first; the table shows the medians.
+//! messages with 100 in flight; 64-byte payloads, MQTT 3.1.1) and each client,
+//! one **subscriber process** and one **publisher process**, both this binary
+//! run again with `--role sub` / `--role pub`, talk to one mosquitto on
+//! 127.0.0.1. The subscriber subscribes at the publishes' QoS to a topic of
+//! its own and says `READY` after its SUBACK; then the publisher connects,
+//! publishes every message in a tight loop, and waits until all are complete
+//! (QoS 0: written to the socket; QoS 1: PUBACK; QoS 2: PUBCOMP). Each client
+//! talks to itself: an mqtt-blocking publisher to an mqtt-blocking subscriber,
+//! rumqttc to rumqttc. Three clients take turns: mqtt-blocking, rumqttc with
+//! its default network options (Nagle's algorithm on), and rumqttc with
+//! `TCP_NODELAY` like mqtt-blocking; each configuration runs 3 times per
+//! client, the order rotating, and the table shows medians. The targets are
+//! checked against the better of the two rumqttc configurations.
 //!
 //! # What is measured
 //!
@@ -39,27 +42,44 @@
 //!   It is read from `/proc/self/task/*/schedstat` (nanoseconds, summed over
 //!   threads), cross-checked with `/proc/self/stat` utime + stime (10 ms
 //!   ticks). Both clients do their network I/O on a thread of their own, so
-//!   per-thread figures of the publishing thread would not be fair.
+//!   the publishing thread alone would not be a fair measure.
+//! - **subscriber CPU per message**, the same for the subscriber process from
+//!   `READY` to its last message: the client processes share CPU 1, so at QoS 1
+//!   and 2 the rate is about one CPU divided by the sum of the two.
 //!
-//! mosquitto runs with `max_inflight_messages 1000` and
-//! `max_queued_messages 10000000`, so it queues rather than drops.
+//! mosquitto runs with `max_inflight_messages 1000`, `max_queued_messages
+//! 10000000` and `max_queued_bytes 0`, so it queues rather than drops, and
+//! logs no per-message lines.
+//!
+//! # Other processes
+//!
+//! Before each run the bench waits (up to 60 s) until the CPUs are idle, and
+//! after it compares the busy time of all CPUs (`/proc/stat`, steal included)
+//! with the CPU time of mosquitto, the two client processes and itself. When
+//! other processes used more than 0.15 CPU on average, the run is repeated (up
+//! to 5 times, then kept and marked `NOISY`). Loopback TCP work done in soft
+//! interrupts counts as "other" too, about 0.05 CPU.
 //!
 //! # Configuration of the clients
 //!
-//! Both: clean session, keep alive 60 s, client ids unique per trial.
+//! Both: clean session, keep alive 60 s, client ids unique per run.
 //! mqtt-blocking: `max_inflight_messages(100)`, `max_queued_messages(messages
 //! + 1000)` so publishes queue instead of failing; the publisher keeps the
-//! tokens and waits for each one at the end; the subscriber counts in
-//! `on_message` run by `loop_start`'s thread. rumqttc 0.25:
-//! `set_inflight(100)`, request channel capacity = messages (the publishing
-//! thread never blocks on it), max packet sizes 1 MiB both ways; a thread of
-//! the publisher iterates the `Connection` and counts `Outgoing::Publish`
-//! (QoS 0), `PubAck` (QoS 1) or `PubComp` (QoS 2); the subscriber iterates its
-//! `Connection` and counts `Incoming::Publish`.
+//! tokens and waits for each one in turn at the end; the subscriber counts in
+//! `on_message`, run by `loop_start`'s thread. rumqttc 0.25: `set_inflight(100)`,
+//! request channel capacity = messages (the publishing thread never blocks on
+//! it), max packet sizes 1 MiB both ways; a thread of the publisher iterates
+//! the `Connection` and counts `Outgoing::Publish` (QoS 0), `PubAck` (QoS 1) or
+//! `PubComp` (QoS 2); the subscriber iterates its `Connection` and counts
+//! `Incoming::Publish`.
 //!
-//! Environment, for quick trials: `MQTT_BENCH_REPS` (default 3),
-//! `MQTT_BENCH_SCALE` (a factor on the message counts, default 1) and
-//! `MQTT_BENCH_QOS` (say `1,2` to run only those).
+//! # Environment
+//!
+//! For quick trials: `MQTT_BENCH_REPS` (default 3), `MQTT_BENCH_SCALE` (a
+//! factor on the message counts, default 1) and `MQTT_BENCH_QOS` (say `1,2` to
+//! run only those). To compare two builds of mqtt-blocking, each against the
+//! same rumqttc: `MQTT_BENCH_OURS_EXE=<a copy of this bench binary built from
+//! the other source>` runs the mqtt-blocking processes from that binary.
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
