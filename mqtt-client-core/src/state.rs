@@ -361,6 +361,22 @@ impl ClientState {
         }
     }
 
+    /// Completes every pending publish, SUBSCRIBE and UNSUBSCRIBE with a
+    /// failure, for when nothing will ever drive the connection again (the
+    /// adapter's network side is gone): no waiter waits forever.
+    pub fn fail_pending(&mut self) {
+        for (_, c) in self.publishes.drain() {
+            c.set(Err(PublishFailure::NotSent(mqtt_proto::CommandError::Closed)));
+        }
+        let reason = self.last_close.clone().unwrap_or(CloseReason::ConnectionLost);
+        for (_, (_, c)) in self.subscribes.drain() {
+            c.set(Err(reason.clone()));
+        }
+        for (_, (_, c)) in self.unsubscribes.drain() {
+            c.set(Err(reason.clone()));
+        }
+    }
+
     // ---- Getters and setters for the adapter ----
 
     /// The options (the client id as the server assigned it, after CONNACK).
