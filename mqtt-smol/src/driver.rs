@@ -51,11 +51,13 @@ const FLUSH_LIMIT: Duration = Duration::from_secs(5);
 #[must_use = "the driver does the network work: spawn it or await it"]
 pub struct Driver {
     fut: Pin<Box<dyn Future<Output = ()> + Send + 'static>>,
+    /// Dropped when the driver completes or is dropped, polled or not.
+    done: Option<DoneGuard>,
 }
 
 impl Driver {
     pub(crate) fn new(shared: Arc<Shared>, io: Io, host: String, port: u16) -> Self {
-        Self { fut: Box::pin(run(shared, io, host, port)) }
+        Self { done: Some(DoneGuard(shared.clone())), fut: Box::pin(run(shared, io, host, port)) }
     }
 }
 
@@ -69,7 +71,11 @@ impl Future for Driver {
     type Output = ();
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        self.fut.as_mut().poll(cx)
+        let poll = self.fut.as_mut().poll(cx);
+        if poll.is_ready() {
+            self.done = None;
+        }
+        poll
     }
 }
 
@@ -103,7 +109,6 @@ impl Drop for DoneGuard {
 /// The driver's life: serve the connection, then reconnect with backoff
 /// until the client is disconnected for good.
 async fn run(shared: Arc<Shared>, io: Io, host: String, port: u16) {
-    let _done = DoneGuard(shared.clone());
     let mut io = Some(io);
     let mut failures: u32 = 0;
     loop {
