@@ -8,6 +8,8 @@
 //!   binary is installed; tests that need it are `#[ignore = "needs mosquitto"]`.
 //! - [`ScriptedBroker`] is an MQTT server on 127.0.0.1 that the test drives
 //!   packet by packet (or byte by byte) for fault and wire-level tests.
+//! - [`CutProxy`] forwards TCP connections and cuts them on request, so that a
+//!   broker sees a network failure rather than a DISCONNECT.
 //! - [`certs::TestPki`] generates a CA, a server certificate for `127.0.0.1` and
 //!   `localhost`, and a client certificate for mutual TLS.
 //!
@@ -17,8 +19,9 @@
 //!
 //! A [`ScriptedBroker`] runs one thread, `scripted-broker-accept`, that accepts
 //! connections and hands them to the test; it ends when the broker is dropped.
-//! A [`Mosquitto`] runs one child process, killed when it is dropped. Nothing
-//! else runs in the background.
+//! A [`Mosquitto`] runs one child process, killed when it is dropped. A
+//! [`CutProxy`] runs one accepting thread and two per proxied connection.
+//! Nothing else runs in the background.
 //!
 //! # Examples
 //!
@@ -55,7 +58,9 @@
 pub mod certs;
 pub mod mosquitto;
 pub mod packets;
+mod proxy;
 pub mod scripted;
 
 pub use mosquitto::{Mosquitto, MosquittoBuilder};
+pub use proxy::CutProxy;
 pub use scripted::{Conn, ConnError, DEFAULT_TIMEOUT, ScriptedBroker};
