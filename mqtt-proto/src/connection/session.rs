@@ -5,6 +5,7 @@ use alloc::collections::VecDeque;
 use alloc::vec;
 use alloc::vec::Vec;
 use core::fmt;
+use core::ops::{Deref, DerefMut};
 
 use bytes::Bytes;
 use mqtt_session::{Exchange, IncomingQos2, Outgoing, PacketId};
@@ -40,6 +41,96 @@ impl IdSet {
             let (w, b) = Self::split(id);
             words[w] & b != 0
         })
+    }
+}
+
+/// The outgoing window, allocated on the first change that needs it.
+///
+/// A session's windows take about 30 KiB (the outgoing window with its index,
+/// and the incoming QoS 2 ids). A client that never sends a QoS 1 or 2
+/// message, a SUBSCRIBE or an UNSUBSCRIBE holds none of that: reads of an
+/// unallocated window see a shared empty one. That matters to a process with
+/// thousands of mostly idle connections.
+pub(crate) struct LazyOutgoing {
+    window: Option<Box<Outgoing<u32, MAX_OUTGOING>>>,
+    /// The cap of the window, kept until it is allocated.
+    max_inflight: usize,
+}
+
+/// What an unallocated outgoing window reads as.
+static EMPTY_OUTGOING: Outgoing<u32, MAX_OUTGOING> = Outgoing::new();
+
+impl LazyOutgoing {
+    const fn new() -> Self {
+        Self { window: None, max_inflight: MAX_OUTGOING }
+    }
+
+    /// Sets the window's cap without allocating it.
+    pub(crate) fn set_max_inflight(&mut self, max: usize) {
+        self.max_inflight = max;
+        if let Some(window) = &mut self.window {
+            window.set_max_inflight(max);
+        }
+    }
+
+    /// Forgets `id`; nothing to do in a window never allocated.
+    pub(crate) fn cancel(&mut self, id: PacketId) {
+        if let Some(window) = &mut self.window {
+            window.cancel(id);
+        }
+    }
+}
+
+impl Deref for LazyOutgoing {
+    type Target = Outgoing<u32, MAX_OUTGOING>;
+
+    fn deref(&self) -> &Self::Target {
+        self.window.as_deref().unwrap_or(&EMPTY_OUTGOING)
+    }
+}
+
+impl DerefMut for LazyOutgoing {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        let max_inflight = self.max_inflight;
+        self.window.get_or_insert_with(|| {
+            let mut window = Box::new(Outgoing::new());
+            window.set_max_inflight(max_inflight);
+            window
+        })
+    }
+}
+
+/// The ids of incoming QoS 2 messages awaiting PUBREL (8 KiB), allocated on
+/// the first QoS 2 message; see [`LazyOutgoing`].
+#[derive(Default)]
+pub(crate) struct LazyIncoming(Option<Box<IncomingQos2>>);
+
+/// What an unallocated set reads as.
+static EMPTY_INCOMING: IncomingQos2 = IncomingQos2::new();
+
+impl LazyIncoming {
+    /// Forgets every id, and the memory.
+    pub(crate) fn clear(&mut self) {
+        self.0 = None;
+    }
+
+    /// Releases `id`; false when it was not held.
+    pub(crate) fn release(&mut self, id: PacketId) -> bool {
+        self.0.as_mut().is_some_and(|set| set.release(id))
+    }
+}
+
+impl Deref for LazyIncoming {
+    type Target = IncomingQos2;
+
+    fn deref(&self) -> &IncomingQos2 {
+        self.0.as_deref().unwrap_or(&EMPTY_INCOMING)
+    }
+}
+
+impl DerefMut for LazyIncoming {
+    fn deref_mut(&mut self) -> &mut IncomingQos2 {
+        self.0.get_or_insert_with(|| Box::new(IncomingQos2::new()))
     }
 }
 
@@ -89,12 +180,12 @@ impl Store {
 /// [`Connection::resume`](crate::Connection::resume) to continue on a new network
 /// connection: unacknowledged messages are resent with the same ids, in order.
 pub struct Session {
-    pub(crate) outgoing: Box<Outgoing<u32, MAX_OUTGOING>>,
+    pub(crate) outgoing: LazyOutgoing,
     pub(crate) store: Store,
     /// Publishes with ids, waiting for room in the window, oldest first.
     pub(crate) queue: VecDeque<Publish<Bytes>>,
     pub(crate) queued_ids: IdSet,
-    pub(crate) incoming: Box<IncomingQos2>,
+    pub(crate) incoming: LazyIncoming,
     /// Whether a server may hold state for this session.
     pub(crate) established: bool,
 }
@@ -104,11 +195,11 @@ impl Session {
     #[must_use]
     pub fn new() -> Self {
         Self {
-            outgoing: Box::new(Outgoing::new()),
+            outgoing: LazyOutgoing::new(),
             store: Store::default(),
             queue: VecDeque::new(),
             queued_ids: IdSet::default(),
-            incoming: Box::new(IncomingQos2::new()),
+            incoming: LazyIncoming::default(),
             established: false,
         }
     }
