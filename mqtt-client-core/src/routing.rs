@@ -22,7 +22,7 @@ use mqtt_proto::{DecodeError, TopicFilter};
 /// let matched: Vec<_> = router.matching("sensors/7/temperature").copied().collect();
 /// assert_eq!(matched, ["temperatures", "all sensors"]);
 /// assert_eq!(router.matching("other").count(), 0);
-/// assert!(router.remove("sensors/#"));
+/// assert_eq!(router.remove("sensors/#"), Some("all sensors"));
 /// assert!(router.add("bad/#/filter", "x").is_err());
 /// ```
 #[derive(Debug)]
@@ -56,11 +56,10 @@ impl<H> Router<H> {
         Ok(())
     }
 
-    /// Removes the route of `filter`; true when there was one.
-    pub fn remove(&mut self, filter: &str) -> bool {
-        let before = self.routes.len();
-        self.routes.retain(|(f, _)| f.as_str() != filter);
-        self.routes.len() != before
+    /// Removes the route of `filter` and gives its handler back.
+    pub fn remove(&mut self, filter: &str) -> Option<H> {
+        let i = self.routes.iter().position(|(f, _)| f.as_str() == filter)?;
+        Some(self.routes.remove(i).1)
     }
 
     /// Keeps only the routes whose handler `keep` accepts (such as channels

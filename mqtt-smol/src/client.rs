@@ -17,6 +17,7 @@ use mqtt_proto::{
 use crate::Error;
 use crate::driver::{self, Driver};
 use crate::events::{Events, Messages};
+use crate::queue::Queue;
 use crate::shared::{Inner, Shared};
 use crate::token::{PublishToken, SubscribeToken, UnsubscribeToken};
 
@@ -53,8 +54,8 @@ use crate::token::{PublishToken, SubscribeToken, UnsubscribeToken};
 /// # });
 /// ```
 pub async fn connect(options: ClientOptions, host: &str, port: u16) -> Result<(Client, Driver, Events), Error> {
-    let (tx, rx) = async_channel::unbounded();
-    let shared = Arc::new(Shared::new(options, tx));
+    let queue = Arc::new(Queue::new());
+    let shared = Arc::new(Shared::new(options, queue.clone()));
     let mut io = driver::establish(&shared, host, port).await?;
     let outcome = driver::serve(&shared, &mut io, true).await;
     if outcome.closed {
@@ -63,7 +64,7 @@ pub async fn connect(options: ClientOptions, host: &str, port: u16) -> Result<(C
     }
     let client = Client { handle: Arc::new(Handle { shared: shared.clone() }) };
     let driver = Driver::new(shared, io, host.to_owned(), port);
-    Ok((client, driver, Events::new(rx)))
+    Ok((client, driver, Events::new(queue)))
 }
 
 /// What the user's handles share; dropping the last one disconnects.
@@ -286,22 +287,21 @@ impl Client {
     /// # Ok(()) }
     /// ```
     pub fn route(&self, filter: &str) -> Result<Messages, Error> {
-        let (tx, rx) = async_channel::unbounded();
+        let queue = Arc::new(Queue::new());
         let mut inner = self.shared().lock();
-        inner.routes.add(filter, tx)?;
+        inner.routes.add(filter, queue.clone())?;
         if inner.driver_done {
-            inner.routes.retain(|tx| {
-                tx.close();
-                false
-            });
+            queue.close();
+            inner.routes.remove(filter);
         }
-        Ok(Messages::new(rx))
+        Ok(Messages::new(queue))
     }
 
     /// Removes the route of `filter`; its stream ends after what it holds.
     /// True when there was one.
     pub fn unroute(&self, filter: &str) -> bool {
-        self.shared().lock().routes.remove(filter)
+        let removed = self.shared().lock().routes.remove(filter);
+        removed.map(|queue| queue.close()).is_some()
     }
 
     /// Whether the client is connected now.

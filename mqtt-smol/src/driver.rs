@@ -97,8 +97,8 @@ impl Drop for DoneGuard {
         inner.forward_events();
         inner.state.fail_pending();
         inner.events.close();
-        inner.routes.retain(|tx| {
-            tx.close();
+        inner.routes.retain(|queue| {
+            queue.close();
             false
         });
         drop(inner);

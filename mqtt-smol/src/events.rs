@@ -2,11 +2,14 @@
 //! ([`Events`]), and the messages of one route ([`Messages`]).
 
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use futures_lite::Stream;
 use mqtt_client_core::ConnectError;
 use mqtt_proto::{CloseReason, Connected, Message};
+
+use crate::queue::Queue;
 
 /// What [`Events`] yields, in the order it happened.
 #[derive(Debug)]
@@ -56,23 +59,23 @@ pub enum Event {
 /// ```
 #[derive(Debug)]
 pub struct Events {
-    rx: Pin<Box<async_channel::Receiver<Event>>>,
+    queue: Arc<Queue<Event>>,
 }
 
 impl Events {
-    pub(crate) fn new(rx: async_channel::Receiver<Event>) -> Self {
-        Self { rx: Box::pin(rx) }
+    pub(crate) fn new(queue: Arc<Queue<Event>>) -> Self {
+        Self { queue }
     }
 
     /// The next event, or `None` once the driver ended and all were read.
     /// Cancel-safe: an event is taken only when this returns it.
     pub async fn recv(&mut self) -> Option<Event> {
-        self.rx.recv().await.ok()
+        futures_lite::future::poll_fn(|cx| self.queue.poll_pop(cx)).await
     }
 
     /// The next event if one is waiting.
     pub fn try_recv(&mut self) -> Option<Event> {
-        self.rx.try_recv().ok()
+        self.queue.try_pop()
     }
 }
 
@@ -80,7 +83,13 @@ impl Stream for Events {
     type Item = Event;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Event>> {
-        self.get_mut().rx.as_mut().poll_next(cx)
+        self.queue.poll_pop(cx)
+    }
+}
+
+impl Drop for Events {
+    fn drop(&mut self) {
+        self.queue.abandon();
     }
 }
 
@@ -91,18 +100,23 @@ impl Stream for Events {
 /// other matching routes or to [`Events`].
 #[derive(Debug)]
 pub struct Messages {
-    rx: Pin<Box<async_channel::Receiver<Message>>>,
+    queue: Arc<Queue<Message>>,
 }
 
 impl Messages {
-    pub(crate) fn new(rx: async_channel::Receiver<Message>) -> Self {
-        Self { rx: Box::pin(rx) }
+    pub(crate) fn new(queue: Arc<Queue<Message>>) -> Self {
+        Self { queue }
     }
 
     /// The next message, or `None` once the route is gone and all were read.
     /// Cancel-safe: a message is taken only when this returns it.
     pub async fn recv(&mut self) -> Option<Message> {
-        self.rx.recv().await.ok()
+        futures_lite::future::poll_fn(|cx| self.queue.poll_pop(cx)).await
+    }
+
+    /// The next message if one is waiting.
+    pub fn try_recv(&mut self) -> Option<Message> {
+        self.queue.try_pop()
     }
 }
 
@@ -110,6 +124,12 @@ impl Stream for Messages {
     type Item = Message;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Message>> {
-        self.get_mut().rx.as_mut().poll_next(cx)
+        self.queue.poll_pop(cx)
+    }
+}
+
+impl Drop for Messages {
+    fn drop(&mut self) {
+        self.queue.abandon();
     }
 }

@@ -128,6 +128,7 @@ mod driver;
 mod error;
 mod events;
 mod net;
+mod queue;
 mod shared;
 mod token;
 

@@ -8,17 +8,20 @@ use std::task::{Context, Poll, Waker};
 use mqtt_client_core::{ClientEvent, ClientOptions, ClientState, Router};
 use mqtt_proto::{Instant, Message};
 
+use std::sync::Arc;
+
 use crate::events::Event;
+use crate::queue::Queue;
 
 /// Everything behind the mutex.
 #[derive(Debug)]
 pub(crate) struct Inner {
     pub(crate) state: ClientState,
     /// Per-filter routes: each a channel to a [`Messages`](crate::Messages).
-    pub(crate) routes: Router<async_channel::Sender<Message>>,
-    /// The [`Events`](crate::Events) stream's channel (unbounded: see the crate
+    pub(crate) routes: Router<Arc<Queue<Message>>>,
+    /// The [`Events`](crate::Events) stream's queue (unbounded: see the crate
     /// documentation on back-pressure).
-    pub(crate) events: async_channel::Sender<Event>,
+    pub(crate) events: Arc<Queue<Event>>,
     /// The application asked to disconnect (or dropped the last handle): no
     /// reconnect, the driver ends after the DISCONNECT is written.
     pub(crate) closing: bool,
@@ -38,8 +41,8 @@ impl Inner {
                     if !self.routes.is_empty() {
                         let mut delivered = false;
                         let mut closed = false;
-                        for tx in self.routes.matching(m.topic.as_str()) {
-                            match tx.try_send(m.clone()) {
+                        for queue in self.routes.matching(m.topic.as_str()) {
+                            match queue.push(m.clone()) {
                                 Ok(()) => delivered = true,
                                 Err(_) => closed = true,
                             }
@@ -47,7 +50,7 @@ impl Inner {
                         if closed {
                             // The receiver was dropped: the route goes, and
                             // what it would get falls back to the event stream.
-                            self.routes.retain(|tx| !tx.is_closed());
+                            self.routes.retain(|queue| !queue.is_abandoned());
                         }
                         if delivered {
                             continue;
@@ -61,7 +64,7 @@ impl Inner {
                 _ => continue,
             };
             // Fails only when the Events stream was dropped: nobody listens.
-            let _ = self.events.try_send(event);
+            let _ = self.events.push(event);
         }
     }
 }
@@ -79,7 +82,7 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
-    pub(crate) fn new(options: ClientOptions, events: async_channel::Sender<Event>) -> Self {
+    pub(crate) fn new(options: ClientOptions, events: Arc<Queue<Event>>) -> Self {
         let inner = Inner {
             state: ClientState::new(options),
             routes: Router::new(),

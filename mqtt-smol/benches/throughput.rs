@@ -1,0 +1,900 @@
+//! End-to-end throughput and idle memory through mosquitto: mqtt-smol against
+//! rumqttc's `AsyncClient` on tokio, side by side in one run.
+//!
+//! ```sh
+//! cargo bench -p mqtt-smol --bench throughput
+//! ```
+//!
+//! Needs `mosquitto` (skips with a message when it is not installed); uses
+//! `taskset`, when there and when the machine has two CPUs or more, to pin
+//! mosquitto to CPU 0 and the client processes to CPU 1.
+//!
+//! # Throughput
+//!
+//! The mqtt-blocking bench's method, with async clients: per configuration
+//! (QoS 0: 100,000 messages; QoS 1 and 2: 20,000 messages, 100 in flight;
+//! 64-byte payloads, MQTT 3.1.1) and per client, one subscriber process and
+//! one publisher process (this binary again, with `--role sub` / `--role
+//! pub`) talk to one mosquitto on 127.0.0.1. Each client talks to itself.
+//! Both clients run on one thread: mqtt-smol's driver and the application on
+//! an `async_executor::LocalExecutor` under one `smol::block_on`; rumqttc's
+//! event loop and the application on a tokio current-thread runtime. The
+//! publisher yields to the executor every 64 publishes (`yield_now`) so the
+//! network side runs while it publishes; rumqttc's `publish().await` goes
+//! through its request channel (capacity: the message count, so it never
+//! waits). The publisher is done when every publish is complete (QoS 0:
+//! handed over / written; QoS 1: PUBACK; QoS 2: PUBCOMP).
+//!
+//! Clients: mqtt-smol; rumqttc with `TCP_NODELAY` (as mqtt-smol); rumqttc with
+//! its defaults (Nagle on). Each configuration runs `MQTT_BENCH_REPS` times
+//! (default 3) per client, the order rotating; the table shows medians.
+//!
+//! - **messages/s** = distinct messages received / (time the subscriber saw
+//!   the last one − time just before the first publish), wall clock shared by
+//!   the two processes.
+//! - **lost** = published − distinct received (the subscriber gives up 3 s
+//!   after its last message); payloads carry their sequence number.
+//! - **CPU per message**: the process's CPU time (all threads, from
+//!   `/proc/self/task/*/schedstat`) over the publishing or receiving, divided
+//!   by the messages.
+//! - **other CPU**: the CPU time of other processes on the machine during the
+//!   trial (from `/proc/stat`, less mosquitto, the clients and this process),
+//!   in CPUs. This machine runs other work; the figure says how much.
+//!
+//! # Idle memory
+//!
+//! One process per client (`--role idle`) connects 1,000 clients (MQTT 3.1.1,
+//! keep alive 60 s, clean session) to mosquitto (`max_connections -1`; this
+//! process raises its `RLIMIT_NOFILE` soft limit to the hard limit, which
+//! mosquitto and the children inherit), waits until all are connected, lets
+//! them sit for a second, and reports its peak resident set size (`VmHWM`
+//! from `/proc/self/status`) and what it was before the first connect.
+//! mqtt-smol: 1,000 `connect`s and drivers on one `LocalExecutor`; rumqttc:
+//! 1,000 `AsyncClient`s (request channel capacity 10) and their event loops
+//! on one current-thread tokio runtime.
+//!
+//! # Environment
+//!
+//! `MQTT_BENCH_REPS` (default 3), `MQTT_BENCH_SCALE` (a factor on the message
+//! counts, default 1), `MQTT_BENCH_QOS` (say `1,2` to run only those),
+//! `MQTT_BENCH_IDLE` (clients in the memory test, default 1000; 0 skips it).
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, ChildStdout, Command, Stdio};
+use std::rc::Rc;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use mqtt_testkit::Mosquitto;
+
+const PAYLOAD_LEN: usize = 64;
+/// A subscriber that got nothing for this long after its last message stops.
+const IDLE: Duration = Duration::from_secs(3);
+/// A subscriber that got nothing at all stops after this long.
+const FIRST_MESSAGE_TIMEOUT: Duration = Duration::from_secs(60);
+
+type AnyResult<T> = Result<T, Box<dyn std::error::Error>>;
+
+fn main() -> AnyResult<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if let Some(role) = arg(&args, "--role") {
+        let spec = Spec::from_args(&args)?;
+        return match (role.as_str(), spec.lib) {
+            ("pub", Lib::Ours) => ours::publisher(&spec),
+            ("sub", Lib::Ours) => ours::subscriber(&spec),
+            ("idle", Lib::Ours) => ours::idle(&spec),
+            ("pub", _) => rumq::publisher(&spec),
+            ("sub", _) => rumq::subscriber(&spec),
+            ("idle", _) => rumq::idle(&spec),
+            _ => Err(format!("unknown role {role}").into()),
+        };
+    }
+    orchestrate()
+}
+
+// ---------------------------------------------------------------------------
+// Shared bits
+// ---------------------------------------------------------------------------
+
+/// The clients compared, in the order of the table.
+const LIBS: [Lib; 3] = [Lib::Ours, Lib::RumqttcNodelay, Lib::Rumqttc];
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Lib {
+    Ours,
+    /// rumqttc with `TCP_NODELAY`, the socket option mqtt-smol always sets.
+    RumqttcNodelay,
+    /// rumqttc with its default network options (Nagle's algorithm on).
+    Rumqttc,
+}
+
+impl Lib {
+    fn arg(self) -> &'static str {
+        match self {
+            Lib::Ours => "ours",
+            Lib::RumqttcNodelay => "rumqttc-nodelay",
+            Lib::Rumqttc => "rumqttc",
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Lib::Ours => "mqtt-smol",
+            Lib::RumqttcNodelay => "rumqttc AsyncClient (TCP_NODELAY, as ours)",
+            Lib::Rumqttc => "rumqttc AsyncClient (defaults: Nagle on)",
+        }
+    }
+}
+
+/// One side of one trial, as passed on the command line.
+#[derive(Clone, Debug)]
+struct Spec {
+    lib: Lib,
+    qos: u8,
+    count: usize,
+    port: u16,
+    topic: String,
+    id: String,
+}
+
+impl Spec {
+    fn from_args(args: &[String]) -> AnyResult<Self> {
+        let need = |k: &str| arg(args, k).ok_or_else(|| format!("missing {k}"));
+        Ok(Spec {
+            lib: match need("--client")?.as_str() {
+                "ours" => Lib::Ours,
+                "rumqttc" => Lib::Rumqttc,
+                "rumqttc-nodelay" => Lib::RumqttcNodelay,
+                other => return Err(format!("unknown client {other}").into()),
+            },
+            qos: need("--qos")?.parse()?,
+            count: need("--count")?.parse()?,
+            port: need("--port")?.parse()?,
+            topic: need("--topic")?,
+            id: need("--id")?,
+        })
+    }
+
+    fn to_args(&self, role: &str) -> Vec<String> {
+        [
+            ("--role", role.to_owned()),
+            ("--client", self.lib.arg().to_owned()),
+            ("--qos", self.qos.to_string()),
+            ("--count", self.count.to_string()),
+            ("--port", self.port.to_string()),
+            ("--topic", self.topic.clone()),
+            ("--id", format!("{}-{role}", self.id)),
+        ]
+        .into_iter()
+        .flat_map(|(k, v)| [k.to_owned(), v])
+        .collect()
+    }
+}
+
+fn arg(args: &[String], key: &str) -> Option<String> {
+    args.iter().position(|a| a == key).and_then(|i| args.get(i + 1)).cloned()
+}
+
+/// The payload of message `seq`: its sequence number, then filler, 64 bytes.
+fn payload(seq: usize) -> Vec<u8> {
+    let mut p = vec![b'x'; PAYLOAD_LEN];
+    p[..8].copy_from_slice(&(seq as u64).to_le_bytes());
+    p
+}
+
+fn wall_ns() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0)
+}
+
+/// CPU time of this process, all threads, in ns (schedstat).
+fn process_cpu() -> u64 {
+    let mut sched = 0u64;
+    if let Ok(dir) = std::fs::read_dir("/proc/self/task") {
+        for task in dir.flatten() {
+            if let Ok(s) = std::fs::read_to_string(task.path().join("schedstat")) {
+                sched += s.split_whitespace().next().and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+            }
+        }
+    }
+    sched
+}
+
+/// A field of `/proc/self/status` in kB (`VmHWM`, `VmRSS`).
+fn status_kb(field: &str) -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0)
+}
+
+/// What the subscriber saw.
+#[derive(Debug)]
+struct Received {
+    seen: Vec<bool>,
+    distinct: usize,
+    duplicates: usize,
+    last_ns: u64,
+}
+
+impl Received {
+    fn new(count: usize) -> Self {
+        Self { seen: vec![false; count], distinct: 0, duplicates: 0, last_ns: 0 }
+    }
+
+    /// Records one message; true when all have arrived.
+    fn record(&mut self, payload: &[u8]) -> bool {
+        self.last_ns = wall_ns();
+        let seq = payload.get(..8).map(|b| u64::from_le_bytes(b.try_into().unwrap_or([0; 8])) as usize);
+        if let Some(seq) = seq.filter(|s| *s < self.seen.len()) {
+            if self.seen[seq] {
+                self.duplicates += 1;
+            } else {
+                self.seen[seq] = true;
+                self.distinct += 1;
+            }
+        }
+        self.distinct == self.seen.len()
+    }
+
+    fn print(&self, cpu_ns: u64) {
+        println!(
+            "RESULT received={} duplicates={} last_ns={} cpu_ns={cpu_ns}",
+            self.distinct, self.duplicates, self.last_ns
+        );
+        let _ = std::io::stdout().flush();
+    }
+}
+
+fn print_publisher_result(count: usize, failed: usize, t0: u64, cpu_ns: u64) {
+    println!("RESULT published={count} failed={failed} first_ns={t0} cpu_ns={cpu_ns}");
+    let _ = std::io::stdout().flush();
+}
+
+fn print_idle_result(connected: usize, base_kb: u64) {
+    println!(
+        "RESULT connected={connected} base_kb={base_kb} hwm_kb={} rss_kb={}",
+        status_kb("VmHWM"),
+        status_kb("VmRSS")
+    );
+    let _ = std::io::stdout().flush();
+}
+
+fn ready() {
+    println!("READY");
+    let _ = std::io::stdout().flush();
+}
+
+// ---------------------------------------------------------------------------
+// mqtt-smol
+// ---------------------------------------------------------------------------
+
+mod ours {
+    use super::*;
+    use async_io::Timer;
+    use futures_lite::future;
+    use mqtt_smol::{ClientOptions, Event, QoS};
+    use smol::LocalExecutor;
+
+    fn qos(q: u8) -> QoS {
+        match q {
+            0 => QoS::AtMostOnce,
+            1 => QoS::AtLeastOnce,
+            _ => QoS::ExactlyOnce,
+        }
+    }
+
+    pub(super) fn publisher(spec: &Spec) -> AnyResult<()> {
+        let ex = Rc::new(LocalExecutor::new());
+        let ex2 = ex.clone();
+        smol::block_on(ex.run(async move {
+            let options = ClientOptions::new(&spec.id)
+                .keepalive(60)
+                .max_inflight_messages(100)
+                .max_queued_messages(spec.count + 1000);
+            let (client, driver, _events) = mqtt_smol::connect(options, "127.0.0.1", spec.port).await?;
+            let driver = ex2.spawn(driver);
+            let q = qos(spec.qos);
+            let mut tokens = Vec::with_capacity(if spec.qos == 0 { 0 } else { spec.count });
+            let cpu0 = process_cpu();
+            let t0 = wall_ns();
+            for seq in 0..spec.count {
+                let token = client.publish(&spec.topic, payload(seq), q, false)?;
+                if spec.qos > 0 {
+                    tokens.push(token);
+                }
+                if seq % 64 == 63 {
+                    future::yield_now().await;
+                }
+            }
+            let mut failed = 0;
+            for token in tokens {
+                if token.await.is_err() {
+                    failed += 1;
+                }
+            }
+            // QoS 0 publishes are complete once written: the DISCONNECT goes
+            // out after them, and the driver ends once it is written.
+            client.disconnect().await?;
+            driver.await;
+            let cpu1 = process_cpu();
+            print_publisher_result(spec.count, failed, t0, cpu1 - cpu0);
+            Ok(())
+        }))
+    }
+
+    pub(super) fn subscriber(spec: &Spec) -> AnyResult<()> {
+        let ex = Rc::new(LocalExecutor::new());
+        let ex2 = ex.clone();
+        smol::block_on(ex.run(async move {
+            let (client, driver, mut events) =
+                mqtt_smol::connect(ClientOptions::new(&spec.id).keepalive(60), "127.0.0.1", spec.port).await?;
+            ex2.spawn(driver).detach();
+            let suback = client.subscribe((spec.topic.as_str(), qos(spec.qos)))?.await?;
+            if !suback.results.iter().all(Result::is_ok) {
+                return Err("subscription refused".into());
+            }
+            let mut state = Received::new(spec.count);
+            ready();
+            let cpu0 = process_cpu();
+            let mut timeout = FIRST_MESSAGE_TIMEOUT;
+            'receiving: loop {
+                // Take what is there without a timer; wait with one only when
+                // the stream is empty (a timer per message would cost a
+                // wake-up of the reactor per message).
+                while let Some(event) = events.try_recv() {
+                    if let Event::Message(m) = event {
+                        timeout = IDLE;
+                        let all = state.record(&m.payload);
+                        if all {
+                            break 'receiving;
+                        }
+                    }
+                }
+                let next = future::or(async { events.recv().await.map(Some) }, async {
+                    Timer::after(timeout).await;
+                    Some(None)
+                })
+                .await;
+                match next {
+                    Some(Some(Event::Message(m))) => {
+                        timeout = IDLE;
+                        let all = state.record(&m.payload);
+                        if all {
+                            break;
+                        }
+                    }
+                    Some(Some(_)) => {}
+                    Some(None) | None => break,
+                }
+            }
+            // Idle waiting costs no CPU: reading the clock once at the end
+            // (not per message: that is a walk of /proc) is the same.
+            state.print(process_cpu() - cpu0);
+            let _ = client.disconnect().await;
+            Ok(())
+        }))
+    }
+
+    pub(super) fn idle(spec: &Spec) -> AnyResult<()> {
+        let base = status_kb("VmRSS");
+        let ex = Rc::new(LocalExecutor::new());
+        let ex2 = ex.clone();
+        smol::block_on(ex.run(async move {
+            let mut clients = Vec::with_capacity(spec.count);
+            // Connect in waves of 100, so mosquitto's accept queue keeps up.
+            for wave in (0..spec.count).collect::<Vec<_>>().chunks(100) {
+                let tasks: Vec<_> = wave
+                    .iter()
+                    .map(|i| {
+                        let options = ClientOptions::new(&format!("{}-{i}", spec.id)).keepalive(60);
+                        ex2.spawn(mqtt_smol::connect(options, "127.0.0.1", spec.port))
+                    })
+                    .collect();
+                for t in tasks {
+                    let (client, driver, events) = t.await?;
+                    ex2.spawn(driver).detach();
+                    clients.push((client, events));
+                }
+            }
+            Timer::after(Duration::from_secs(1)).await;
+            let connected = clients.iter().filter(|(c, _)| c.is_connected()).count();
+            print_idle_result(connected, base);
+            Ok(())
+        }))
+    }
+}
+
+// ---------------------------------------------------------------------------
+// rumqttc AsyncClient on tokio
+// ---------------------------------------------------------------------------
+
+mod rumq {
+    use super::*;
+    use rumqttc::{AsyncClient, Event, EventLoop, MqttOptions, Outgoing, Packet};
+
+    fn qos(q: u8) -> rumqttc::QoS {
+        match q {
+            0 => rumqttc::QoS::AtMostOnce,
+            1 => rumqttc::QoS::AtLeastOnce,
+            _ => rumqttc::QoS::ExactlyOnce,
+        }
+    }
+
+    fn client(spec: &Spec, id: String, cap: usize) -> (AsyncClient, EventLoop) {
+        let mut o = MqttOptions::new(id, "127.0.0.1", spec.port);
+        o.set_keep_alive(Duration::from_secs(60))
+            .set_clean_session(true)
+            .set_inflight(100)
+            .set_max_packet_size(1 << 20, 1 << 20)
+            .set_request_channel_capacity(cap);
+        let (client, mut eventloop) = AsyncClient::new(o, cap);
+        if spec.lib == Lib::RumqttcNodelay {
+            let mut net = rumqttc::NetworkOptions::new();
+            net.set_tcp_nodelay(true);
+            eventloop.set_network_options(net);
+        }
+        (client, eventloop)
+    }
+
+    fn runtime() -> AnyResult<tokio::runtime::Runtime> {
+        Ok(tokio::runtime::Builder::new_current_thread().enable_all().build()?)
+    }
+
+    pub(super) fn publisher(spec: &Spec) -> AnyResult<()> {
+        runtime()?.block_on(async {
+            let (client, mut eventloop) = client(spec, spec.id.clone(), spec.count.max(10));
+            // Until CONNACK, on this task.
+            loop {
+                if let Event::Incoming(Packet::ConnAck(_)) = eventloop.poll().await? {
+                    break;
+                }
+            }
+            let (done_tx, done_rx) = tokio::sync::oneshot::channel();
+            let (count, q) = (spec.count, spec.qos);
+            tokio::spawn(async move {
+                let mut complete = 0usize;
+                let mut done_tx = Some(done_tx);
+                loop {
+                    let counted = match eventloop.poll().await {
+                        Ok(Event::Outgoing(Outgoing::Publish(_))) => q == 0,
+                        Ok(Event::Incoming(Packet::PubAck(_))) => q == 1,
+                        Ok(Event::Incoming(Packet::PubComp(_))) => q == 2,
+                        Ok(_) => false,
+                        Err(e) => {
+                            eprintln!("rumqttc publisher: {e}");
+                            return;
+                        }
+                    };
+                    if counted {
+                        complete += 1;
+                        if complete == count {
+                            if let Some(tx) = done_tx.take() {
+                                let _ = tx.send(());
+                            }
+                        }
+                    }
+                }
+            });
+            let q = qos(spec.qos);
+            let cpu0 = process_cpu();
+            let t0 = wall_ns();
+            for seq in 0..spec.count {
+                client.publish(spec.topic.as_str(), q, false, payload(seq)).await?;
+            }
+            done_rx.await?;
+            let cpu1 = process_cpu();
+            print_publisher_result(spec.count, 0, t0, cpu1 - cpu0);
+            let _ = client.disconnect().await;
+            Ok::<(), Box<dyn std::error::Error>>(())
+        })?;
+        // The event loop task would go on reconnecting; end the process here.
+        std::process::exit(0);
+    }
+
+    pub(super) fn subscriber(spec: &Spec) -> AnyResult<()> {
+        runtime()?.block_on(async {
+            let (client, mut eventloop) = client(spec, spec.id.clone(), 10);
+            client.subscribe(spec.topic.as_str(), qos(spec.qos)).await?;
+            loop {
+                if let Event::Incoming(Packet::SubAck(ack)) = eventloop.poll().await? {
+                    if ack.return_codes.iter().any(|c| matches!(c, rumqttc::SubscribeReasonCode::Failure)) {
+                        return Err("subscription refused".into());
+                    }
+                    break;
+                }
+            }
+            ready();
+            let mut state = Received::new(spec.count);
+            let cpu0 = process_cpu();
+            let mut timeout = FIRST_MESSAGE_TIMEOUT;
+            loop {
+                match tokio::time::timeout(timeout, eventloop.poll()).await {
+                    Ok(Ok(Event::Incoming(Packet::Publish(p)))) => {
+                        timeout = IDLE;
+                        let all = state.record(&p.payload);
+                        if all {
+                            break;
+                        }
+                    }
+                    Ok(Ok(_)) => {}
+                    Ok(Err(e)) => {
+                        eprintln!("rumqttc subscriber: {e}");
+                        break;
+                    }
+                    Err(_) => break,
+                }
+            }
+            // Idle waiting costs no CPU: reading the clock once at the end
+            // (not per message: that is a walk of /proc) is the same.
+            state.print(process_cpu() - cpu0);
+            Ok::<(), Box<dyn std::error::Error>>(())
+        })?;
+        std::process::exit(0);
+    }
+
+    pub(super) fn idle(spec: &Spec) -> AnyResult<()> {
+        let base = status_kb("VmRSS");
+        runtime()?.block_on(async {
+            let connected = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+            let notify = Arc::new(tokio::sync::Notify::new());
+            let mut clients = Vec::with_capacity(spec.count);
+            for i in 0..spec.count {
+                let (client, mut eventloop) = client(spec, format!("{}-{i}", spec.id), 10);
+                let (connected, notify) = (connected.clone(), notify.clone());
+                tokio::spawn(async move {
+                    loop {
+                        match eventloop.poll().await {
+                            Ok(Event::Incoming(Packet::ConnAck(_))) => {
+                                connected.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                                notify.notify_one();
+                            }
+                            Ok(_) => {}
+                            Err(e) => {
+                                eprintln!("rumqttc idle client: {e}");
+                                tokio::time::sleep(Duration::from_secs(1)).await;
+                            }
+                        }
+                    }
+                });
+                clients.push(client);
+            }
+            let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+            while connected.load(std::sync::atomic::Ordering::SeqCst) < spec.count {
+                if tokio::time::timeout_at(deadline, notify.notified()).await.is_err() {
+                    break;
+                }
+            }
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            print_idle_result(connected.load(std::sync::atomic::Ordering::SeqCst), base);
+            drop(clients);
+        });
+        std::process::exit(0);
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The orchestrator
+// ---------------------------------------------------------------------------
+
+/// One throughput trial's figures.
+#[derive(Clone, Copy, Debug)]
+struct Trial {
+    rate: f64,
+    lost: usize,
+    pub_cpu_ns: f64,
+    sub_cpu_ns: f64,
+    /// CPUs used by other processes during the trial, on average.
+    other: f64,
+}
+
+/// An idle-memory run: peak RSS (kB), RSS before connecting (kB), clients
+/// connected.
+type Idle = (u64, u64, u64);
+
+struct Runner {
+    exe: std::path::PathBuf,
+    taskset: bool,
+    port: u16,
+    mosquitto_pid: u32,
+    trial_no: usize,
+}
+
+impl Runner {
+    fn spawn(&self, spec: &Spec, role: &str) -> AnyResult<(Child, BufReader<ChildStdout>)> {
+        let mut cmd = if self.taskset {
+            let mut c = Command::new("taskset");
+            c.arg("-c").arg("1").arg(&self.exe);
+            c
+        } else {
+            Command::new(&self.exe)
+        };
+        let mut child =
+            cmd.args(spec.to_args(role)).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn()?;
+        let out = BufReader::new(child.stdout.take().ok_or("no stdout")?);
+        Ok((child, out))
+    }
+
+    fn spec(&mut self, lib: Lib, qos: u8, count: usize) -> Spec {
+        self.trial_no += 1;
+        Spec {
+            lib,
+            qos,
+            count,
+            port: self.port,
+            topic: format!("bench/{}/{}/q{qos}", self.trial_no, lib.arg()),
+            id: format!("bench-{}-{}", self.trial_no, lib.arg()),
+        }
+    }
+
+    fn trial(&mut self, lib: Lib, qos: u8, count: usize) -> AnyResult<Trial> {
+        let spec = self.spec(lib, qos, count);
+        let busy0 = system_busy_ticks();
+        let mosq0 = proc_ticks(self.mosquitto_pid).unwrap_or(0);
+        let self0 = proc_ticks(std::process::id()).unwrap_or(0);
+        let wall0 = std::time::Instant::now();
+        let (mut sub, mut sub_out) = self.spawn(&spec, "sub")?;
+        let line = read_line(&mut sub_out)?;
+        if line.trim() != "READY" {
+            let _ = sub.kill();
+            return Err(format!("subscriber said {line:?}").into());
+        }
+        let (mut publ, mut pub_out) = self.spawn(&spec, "pub")?;
+        let pub_result = parse_result(&read_line(&mut pub_out)?)?;
+        let pub_ticks = final_ticks(publ.id());
+        publ.wait()?;
+        let sub_result = parse_result(&read_line(&mut sub_out)?)?;
+        let sub_ticks = final_ticks(sub.id());
+        sub.wait()?;
+        let ours = pub_ticks
+            + sub_ticks
+            + proc_ticks(self.mosquitto_pid).unwrap_or(0).saturating_sub(mosq0)
+            + proc_ticks(std::process::id()).unwrap_or(0).saturating_sub(self0);
+        let other = system_busy_ticks().saturating_sub(busy0).saturating_sub(ours) as f64
+            / 100.0
+            / wall0.elapsed().as_secs_f64();
+        let get = |m: &HashMap<String, u64>, k: &str| m.get(k).copied().ok_or_else(|| format!("no {k} in result"));
+        let received = get(&sub_result, "received")? as usize;
+        let seconds = get(&sub_result, "last_ns")?.saturating_sub(get(&pub_result, "first_ns")?) as f64 / 1e9;
+        let failed = get(&pub_result, "failed")?;
+        if failed > 0 {
+            eprintln!("  {} QoS {qos}: {failed} publishes failed", lib.label());
+        }
+        Ok(Trial {
+            rate: if seconds > 0.0 { received as f64 / seconds } else { 0.0 },
+            lost: count - received,
+            pub_cpu_ns: get(&pub_result, "cpu_ns")? as f64 / count as f64,
+            sub_cpu_ns: get(&sub_result, "cpu_ns")? as f64 / received.max(1) as f64,
+            other,
+        })
+    }
+
+    /// Peak RSS (kB) of a process holding `count` idle clients, and its RSS
+    /// before connecting.
+    fn idle(&mut self, lib: Lib, count: usize) -> AnyResult<Idle> {
+        let spec = self.spec(lib, 0, count);
+        let (mut child, mut out) = self.spawn(&spec, "idle")?;
+        let result = parse_result(&read_line(&mut out)?)?;
+        child.wait()?;
+        let get = |k: &str| result.get(k).copied().ok_or_else(|| format!("no {k} in result"));
+        let connected = get("connected")?;
+        if connected != count as u64 {
+            eprintln!("  {}: only {connected} of {count} clients connected", lib.label());
+        }
+        Ok((get("hwm_kb")?, get("base_kb")?, connected))
+    }
+}
+
+/// Busy time of all CPUs so far, in ticks (user, nice, system, irq, softirq,
+/// steal), from `/proc/stat`.
+fn system_busy_ticks() -> u64 {
+    let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+    let Some(line) = stat.lines().find(|l| l.starts_with("cpu ")) else { return 0 };
+    let f: Vec<u64> = line.split_whitespace().skip(1).filter_map(|v| v.parse().ok()).collect();
+    [0, 1, 2, 5, 6, 7].iter().filter_map(|&i| f.get(i)).sum()
+}
+
+/// utime + stime of process `pid`, in ticks.
+fn proc_ticks(pid: u32) -> Option<u64> {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let f: Vec<&str> = s[s.rfind(')')? + 2..].split_whitespace().collect();
+    Some(f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?)
+}
+
+/// The CPU ticks of a child once it has exited (read while it is a zombie).
+fn final_ticks(pid: u32) -> u64 {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        let zombie = stat.rfind(')').and_then(|i| stat.get(i + 2..i + 3)) == Some("Z");
+        if zombie || std::time::Instant::now() >= deadline {
+            return proc_ticks(pid).unwrap_or(0);
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
+fn read_line(r: &mut BufReader<ChildStdout>) -> AnyResult<String> {
+    let mut line = String::new();
+    if r.read_line(&mut line)? == 0 {
+        return Err("child exited without a result (see its stderr above)".into());
+    }
+    Ok(line)
+}
+
+fn parse_result(line: &str) -> AnyResult<HashMap<String, u64>> {
+    let rest = line.trim().strip_prefix("RESULT ").ok_or_else(|| format!("unexpected line {line:?}"))?;
+    rest.split_whitespace()
+        .map(|kv| {
+            let (k, v) = kv.split_once('=').ok_or("bad field")?;
+            Ok((k.to_owned(), v.parse()?))
+        })
+        .collect()
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+/// Raises the soft limit of open files to the hard limit: 1,000 clients and
+/// mosquitto's 1,000 connections need more than the usual 1,024.
+fn raise_nofile() {
+    use rustix::process::{Resource, getrlimit, setrlimit};
+    let limit = getrlimit(Resource::Nofile);
+    if limit.current < limit.maximum {
+        let raised = rustix::process::Rlimit { current: limit.maximum, maximum: limit.maximum };
+        if let Err(e) = setrlimit(Resource::Nofile, raised) {
+            eprintln!("could not raise RLIMIT_NOFILE: {e}");
+        }
+    }
+}
+
+fn orchestrate() -> AnyResult<()> {
+    if !Mosquitto::available() {
+        println!(
+            "throughput bench SKIPPED: mosquitto is not installed (apt-get install mosquitto, or set {} to its path)",
+            mqtt_testkit::mosquitto::MOSQUITTO_ENV
+        );
+        return Ok(());
+    }
+    raise_nofile();
+    let env = |k: &str| std::env::var(k).ok();
+    let reps: usize = env("MQTT_BENCH_REPS").and_then(|v| v.parse().ok()).unwrap_or(3).max(1);
+    let scale: f64 = env("MQTT_BENCH_SCALE").and_then(|v| v.parse().ok()).unwrap_or(1.0);
+    let idle_clients: usize = env("MQTT_BENCH_IDLE").and_then(|v| v.parse().ok()).unwrap_or(1000);
+    let scaled = |n: usize| ((n as f64 * scale) as usize).max(100);
+
+    let mut broker = Mosquitto::builder()
+        .verbose_log(false)
+        .max_inflight_messages(1000)
+        .max_queued_messages(10_000_000)
+        .config_line("max_queued_bytes 0")
+        .config_line("max_connections -1")
+        .start()?;
+    let taskset = Command::new("taskset").arg("-V").output().is_ok_and(|o| o.status.success())
+        && std::thread::available_parallelism().map(|n| n.get() >= 2).unwrap_or(false);
+    if taskset {
+        let pid = broker.pid().ok_or("mosquitto is not running")?;
+        let ok = Command::new("taskset")
+            .args(["-a", "-p", "-c", "0", &pid.to_string()])
+            .stdout(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if !ok {
+            return Err("could not pin mosquitto to CPU 0".into());
+        }
+        println!("mosquitto on CPU 0, client processes on CPU 1 (taskset)");
+    } else {
+        println!("taskset or a second CPU is missing: running unpinned");
+    }
+    let mosquitto_pid = broker.pid().ok_or("mosquitto is not running")?;
+    let mut runner = Runner { exe: std::env::current_exe()?, taskset, port: broker.port(), mosquitto_pid, trial_no: 0 };
+
+    // Warm-up (not counted).
+    for lib in LIBS {
+        runner.trial(lib, 0, scaled(10_000))?;
+        runner.trial(lib, 1, scaled(2_000))?;
+    }
+
+    let only = env("MQTT_BENCH_QOS");
+    let configs: Vec<(u8, usize)> = [(0u8, scaled(100_000)), (1, scaled(20_000)), (2, scaled(20_000))]
+        .into_iter()
+        .filter(|(q, _)| only.as_ref().is_none_or(|o| o.split(',').any(|x| x.trim() == q.to_string())))
+        .collect();
+    let mut results: Vec<(u8, usize, [Vec<Trial>; 3])> = Vec::new();
+    for &(qos, count) in &configs {
+        let mut trials: [Vec<Trial>; 3] = Default::default();
+        for rep in 0..reps {
+            for k in 0..LIBS.len() {
+                let i = (k + rep) % LIBS.len();
+                let t = runner.trial(LIBS[i], qos, count)?;
+                println!(
+                    "  QoS {qos} run {} {:<42} {:>7.0} msg/s  lost {:>5}  pub cpu {:>5.0} ns/msg  sub cpu {:>5.0} ns/msg  other processes {:.2} CPU",
+                    rep + 1,
+                    LIBS[i].label(),
+                    t.rate,
+                    t.lost,
+                    t.pub_cpu_ns,
+                    t.sub_cpu_ns,
+                    t.other
+                );
+                trials[i].push(t);
+            }
+        }
+        results.push((qos, count, trials));
+    }
+
+    let mut memory: Vec<(Lib, Vec<Idle>)> = Vec::new();
+    if idle_clients > 0 {
+        for lib in [Lib::Ours, Lib::RumqttcNodelay] {
+            memory.push((lib, Vec::new()));
+        }
+        for rep in 0..reps {
+            for k in 0..memory.len() {
+                let i = (k + rep) % memory.len();
+                let m = runner.idle(memory[i].0, idle_clients)?;
+                println!(
+                    "  idle run {} {:<42} peak RSS {:>7} kB (before connecting {:>6} kB), {} connected",
+                    rep + 1,
+                    memory[i].0.label(),
+                    m.0,
+                    m.1,
+                    m.2
+                );
+                memory[i].1.push(m);
+            }
+        }
+    }
+    drop(broker);
+
+    println!();
+    println!("Medians of {reps} runs (64 B payloads, MQTT 3.1.1, one publisher and one subscriber process each):");
+    println!();
+    println!("| QoS | messages | client | msg/s | ours ÷ this | lost | publisher CPU/msg | subscriber CPU/msg | other processes |");
+    println!("|---|---:|---|---:|---:|---:|---:|---:|---:|");
+    let mut summary = Vec::new();
+    for (qos, count, trials) in &results {
+        let med = |v: &[Trial], f: fn(&Trial) -> f64| median(v.iter().map(f).collect());
+        let rate: Vec<f64> = trials.iter().map(|t| med(t, |t| t.rate)).collect();
+        for (i, lib) in LIBS.iter().enumerate() {
+            let lost: usize = trials[i].iter().map(|t| t.lost).sum();
+            let ratio = if i == 0 { String::new() } else { format!("**{:.2}×**", rate[0] / rate[i]) };
+            println!(
+                "| {qos} | {count} | {} | {:.0} | {ratio} | {lost} | {:.2} µs | {:.2} µs | {:.2} CPU |",
+                lib.label(),
+                rate[i],
+                med(&trials[i], |t| t.pub_cpu_ns) / 1000.0,
+                med(&trials[i], |t| t.sub_cpu_ns) / 1000.0,
+                med(&trials[i], |t| t.other),
+            );
+        }
+        summary.push((*qos, rate[0] / rate[1].max(rate[2])));
+    }
+    println!();
+    println!("Throughput against the better rumqttc configuration:");
+    println!();
+    println!("| QoS | mqtt-smol ÷ rumqttc AsyncClient |");
+    println!("|---|---:|");
+    for (qos, ratio) in summary {
+        println!("| {qos} | {ratio:.2}× |");
+    }
+    if !memory.is_empty() {
+        println!();
+        println!("Idle memory, {idle_clients} connected clients in one process (median peak RSS of {reps} runs):");
+        println!();
+        println!("| client | peak RSS | per client (peak − before connecting) | ours ÷ this |");
+        println!("|---|---:|---:|---:|");
+        let hwm: Vec<f64> = memory.iter().map(|(_, v)| median(v.iter().map(|m| m.0 as f64).collect())).collect();
+        for (i, (lib, v)) in memory.iter().enumerate() {
+            let per = median(v.iter().map(|m| (m.0.saturating_sub(m.1)) as f64).collect()) / idle_clients as f64;
+            let ratio = if i == 0 { String::new() } else { format!("**{:.2}×**", hwm[0] / hwm[i]) };
+            println!("| {} | {:.0} kB | {per:.1} kB | {ratio} |", lib.label(), hwm[i]);
+        }
+        println!();
+        println!("Target: mqtt-smol's peak RSS at most rumqttc's: {}", if hwm[0] <= hwm[1] { "met" } else { "**not met**" });
+    }
+    Ok(())
+}
