@@ -84,8 +84,15 @@ impl Io {
                 Ok(0) => return ReadOutcome::Bytes { eof: true },
                 Ok(n) => {
                     total += n;
+                    // A read that did not fill the buffer took all there was
+                    // (as tokio assumes too): one `recv` saved per wake-up
+                    // instead of reading on until it fails with WouldBlock.
+                    let drained = n < buf.len();
                     if self.stack.is_plain() {
                         sink(&buf[..n]);
+                        if drained {
+                            break;
+                        }
                         continue;
                     }
                     self.stack.feed(&buf[..n]);
@@ -99,6 +106,7 @@ impl Io {
                     }
                     match result {
                         Ok(true) => return ReadOutcome::Bytes { eof: true },
+                        Ok(false) if drained => break,
                         Ok(false) => {}
                         Err(e) => return ReadOutcome::Failed(e),
                     }
