@@ -11,10 +11,11 @@ use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use mqtt_proto::{CloseReason, ConnAckProperties, Message, PacketId, QoS, ReasonCode, TopicFilter};
+use mqtt_proto::{CloseReason, ConnAckProperties, Message, PacketId, QoS, ReasonCode};
 
-use crate::core::{ClientEvent, Inner, Status};
-use crate::error::ConnectError;
+use mqtt_client_core::{ClientEvent, ConnectError, Router, Status};
+
+use crate::core::Inner;
 use crate::{Client, Error};
 
 /// The CONNACK flags passed to `on_connect`.
@@ -45,7 +46,7 @@ pub(crate) struct Callbacks {
     pub(crate) on_publish: Option<Shared<OnPublish>>,
     pub(crate) on_subscribe: Option<Shared<OnSubscribe>>,
     pub(crate) on_unsubscribe: Option<Shared<OnUnsubscribe>>,
-    pub(crate) filters: Vec<(TopicFilter, Shared<OnMessage>)>,
+    pub(crate) filters: Router<Shared<OnMessage>>,
 }
 
 impl fmt::Debug for Callbacks {
@@ -53,7 +54,7 @@ impl fmt::Debug for Callbacks {
         f.debug_struct("Callbacks")
             .field("on_connect", &self.on_connect.is_some())
             .field("on_message", &self.on_message.is_some())
-            .field("filters", &self.filters.iter().map(|(t, _)| t.as_str()).collect::<Vec<_>>())
+            .field("filters", &self.filters.filters().collect::<Vec<_>>())
             .finish_non_exhaustive()
     }
 }
@@ -117,12 +118,7 @@ fn dispatch(client: &Client, event: ClientEvent) {
         }
         ClientEvent::Message(m) => {
             // paho: every matching per-filter callback, else on_message.
-            let matching: Vec<_> = callbacks
-                .filters
-                .iter()
-                .filter(|(t, _)| t.matches(m.topic.as_str()))
-                .map(|(_, cb)| cb.clone())
-                .collect();
+            let matching: Vec<_> = callbacks.filters.matching(m.topic.as_str()).cloned().collect();
             let fallback = callbacks.on_message.clone();
             drop(callbacks);
             if matching.is_empty() {
@@ -149,6 +145,7 @@ fn dispatch(client: &Client, event: ClientEvent) {
             drop(callbacks);
             call(&cb, |f| f(client, u.packet_id, &u.results));
         }
+        _ => {}
     }
 }
 
@@ -188,9 +185,9 @@ fn dispatch_batches(client: &Client, deadline: Option<Instant>, stop: &dyn Fn() 
     let inner = client.inner();
     loop {
         let mut core = inner.lock();
-        while core.events.is_empty() {
-            if core.status == Status::Disconnected || stop() {
-                return core.status == Status::Disconnected;
+        while core.state.events().is_empty() {
+            if core.state.status() == Status::Disconnected || stop() {
+                return core.state.status() == Status::Disconnected;
             }
             let wait = match deadline {
                 Some(d) => d.saturating_duration_since(Instant::now()),
@@ -204,7 +201,7 @@ fn dispatch_batches(client: &Client, deadline: Option<Instant>, stop: &dyn Fn() 
                 Err(p) => p.into_inner().0,
             };
         }
-        let batch: Vec<ClientEvent> = core.events.drain(..).collect();
+        let batch: Vec<ClientEvent> = core.state.events_mut().drain(..).collect();
         drop(core);
         for event in batch {
             dispatch(client, event);
@@ -228,7 +225,7 @@ impl Client {
     /// dispatches; [`Error::InCallback`] from a callback.
     pub fn loop_once(&self, timeout: Duration) -> Result<(), Error> {
         let _guard = DispatchGuard::take(self.inner_arc())?;
-        if self.inner().lock().status == Status::Idle {
+        if self.inner().lock().state.status() == Status::Idle {
             return Err(Error::NeverConnected);
         }
         let done = dispatch_batches(self, Some(Instant::now() + timeout), &|| false, true);
@@ -246,7 +243,7 @@ impl Client {
     /// a callback.
     pub fn loop_forever(&self) -> Result<(), Error> {
         let _guard = DispatchGuard::take(self.inner_arc())?;
-        if self.inner().lock().status == Status::Idle {
+        if self.inner().lock().state.status() == Status::Idle {
             return Err(Error::NeverConnected);
         }
         while !dispatch_until(self, None, &|| false) {}
@@ -290,7 +287,7 @@ impl Client {
                         // Disconnected with nothing to dispatch: wait for a change
                         // (a new connect, events, loop_stop) instead of spinning.
                         let core = inner.lock();
-                        if core.events.is_empty() && !stopped() {
+                        if core.state.events().is_empty() && !stopped() {
                             let _ = inner.changed.wait_timeout(core, Duration::from_millis(200));
                         }
                     }

@@ -9,14 +9,14 @@ use std::time::{Duration, Instant};
 use bytes::{Bytes, BytesMut};
 use mqtt_proto::{
     CloseReason, ConnAckProperties, DisconnectProperties, Message, PacketId, PublishProperties, QoS, ReasonCode, State,
-    SubscribeProperties, TopicFilter, TopicName, UnsubscribeProperties,
+    SubscribeProperties, TopicName, UnsubscribeProperties,
 };
 
 use crate::callbacks::{ConnectFlags, shared};
-use crate::core::{Inner, Status, TokenState};
-use crate::error::ConnectError;
+use mqtt_client_core::{ClientEvent, ConnectError, IntoFilters, IntoSubscriptions, Status};
+
+use crate::core::Inner;
 use crate::net::{self, Step};
-use crate::subscriptions::{IntoFilters, IntoSubscriptions};
 use crate::{ClientOptions, Error, PublishToken};
 
 /// What the user's handles share; dropping the last one disconnects.
@@ -33,8 +33,8 @@ impl Drop for Handle {
         let now = self.inner.now();
         let mut core = self.inner.lock();
         core.generation += 1;
-        core.status = Status::Disconnected;
-        if let Some(conn) = core.conn.as_mut() {
+        core.state.set_status(Status::Disconnected);
+        if let Some(conn) = core.state.conn_mut() {
             if conn.state() != State::Closed {
                 conn.disconnect();
             }
@@ -147,8 +147,8 @@ impl Client {
         core.target = Some((host.to_owned(), port));
         core.generation += 1;
         core.drop_io();
-        if core.status == Status::Idle || core.status == Status::Disconnected {
-            core.status = Status::Connecting;
+        if core.state.status() == Status::Idle || core.state.status() == Status::Disconnected {
+            core.state.set_status(Status::Connecting);
         }
         let generation = core.generation;
         drop(core);
@@ -163,14 +163,14 @@ impl Client {
         let fail = |e: ConnectError| {
             let mut core = inner.lock();
             if core.generation == generation {
-                core.status = Status::Disconnected;
+                core.state.set_status(Status::Disconnected);
                 core.drop_io();
             }
             drop(core);
             inner.changed.notify_all();
             Err(Error::from(e))
         };
-        inner.lock().last_close = None;
+        inner.lock().state.clear_last_close();
         let mut sock: TcpStream = match net::establish(inner, generation) {
             Ok(s) => s,
             Err(e) => return fail(e),
@@ -180,8 +180,8 @@ impl Client {
         loop {
             let step = net::read_step(inner, generation, &mut sock, &mut buf, &mut mqtt);
             let core = inner.lock();
-            if core.status == Status::Connected {
-                let session_present = core.session_present;
+            if core.state.status() == Status::Connected {
+                let session_present = core.state.session_present();
                 drop(core);
                 net::spawn(inner.clone(), Some(sock), generation).map_err(|e| Error::from(ConnectError::Io(e)))?;
                 return Ok(ConnectFlags { session_present });
@@ -189,7 +189,7 @@ impl Client {
             match step {
                 Step::Continue => {}
                 Step::Closed => {
-                    let reason = core.last_close.clone().unwrap_or(CloseReason::ConnectionLost);
+                    let reason = core.state.last_close().cloned().unwrap_or(CloseReason::ConnectionLost);
                     drop(core);
                     return fail(ConnectError::from_close(reason));
                 }
@@ -222,10 +222,10 @@ impl Client {
         let now = self.inner().now();
         let mut core = self.inner().lock();
         core.generation += 1;
-        core.status = Status::Disconnected;
-        match core.conn.as_mut() {
+        core.state.set_status(Status::Disconnected);
+        match core.state.conn_mut() {
             Some(conn) if conn.state() != State::Closed => conn.disconnect_with(reason, properties),
-            _ => core.events.push_back(crate::core::ClientEvent::Disconnected(CloseReason::Disconnected)),
+            _ => core.state.events_mut().push_back(ClientEvent::Disconnected(CloseReason::Disconnected)),
         }
         core.pump(now);
         core.drop_io();
@@ -237,7 +237,7 @@ impl Client {
     /// Whether the client is connected now (paho's `is_connected()`).
     #[must_use]
     pub fn is_connected(&self) -> bool {
-        self.inner().lock().status == Status::Connected
+        self.inner().lock().state.status() == Status::Connected
     }
 
     // ---- Commands ----
@@ -281,17 +281,7 @@ impl Client {
         let payload = payload.into();
         let now = self.inner().now();
         let mut core = self.inner().lock();
-        let Some(conn) = core.conn.as_mut() else { return Err(Error::NeverConnected) };
-        let id = conn.publish_with_properties(topic, payload, qos, retain, properties)?;
-        let state = Arc::new(TokenState::default());
-        match id {
-            Some(id) => {
-                core.tokens.insert(id, state.clone());
-            }
-            None => {
-                let _ = state.result.set(Ok(ReasonCode::Success));
-            }
-        }
+        let (id, state) = core.state.publish(topic, payload, qos, retain, properties)?;
         core.pump(now);
         drop(core);
         self.inner().changed.notify_all();
@@ -323,9 +313,7 @@ impl Client {
         let subs = subscriptions.into_subscriptions()?;
         let now = self.inner().now();
         let mut core = self.inner().lock();
-        let Some(conn) = core.conn.as_mut() else { return Err(Error::NeverConnected) };
-        let id = conn.subscribe(subs.clone(), properties)?;
-        core.requested_subs.insert(id, subs);
+        let (id, _) = core.state.subscribe(subs, properties)?;
         core.pump(now);
         drop(core);
         self.inner().changed.notify_all();
@@ -341,9 +329,7 @@ impl Client {
         let filters = filters.into_filters()?;
         let now = self.inner().now();
         let mut core = self.inner().lock();
-        let Some(conn) = core.conn.as_mut() else { return Err(Error::NeverConnected) };
-        let id = conn.unsubscribe(filters.clone(), UnsubscribeProperties::default())?;
-        core.requested_unsubs.insert(id, filters);
+        let (id, _) = core.state.unsubscribe(filters, UnsubscribeProperties::default())?;
         core.pump(now);
         drop(core);
         self.inner().changed.notify_all();
@@ -359,8 +345,7 @@ impl Client {
     pub fn ack(&self, packet_id: PacketId) -> Result<(), Error> {
         let now = self.inner().now();
         let mut core = self.inner().lock();
-        let Some(conn) = core.conn.as_mut() else { return Err(Error::NeverConnected) };
-        conn.ack(packet_id)?;
+        core.state.ack(packet_id)?;
         core.pump(now);
         Ok(())
     }
@@ -374,7 +359,7 @@ impl Client {
         let deadline = Instant::now() + timeout;
         let mut core = self.inner().lock();
         loop {
-            match core.status {
+            match core.state.status() {
                 Status::Connected => return Ok(()),
                 Status::Disconnected | Status::Idle => return Err(Error::NotConnected),
                 _ => {}
@@ -444,16 +429,12 @@ impl Client {
         filter: &str,
         f: impl FnMut(&Client, &Message) + Send + 'static,
     ) -> Result<(), Error> {
-        let filter = TopicFilter::try_from(filter).map_err(Error::InvalidTopic)?;
-        let mut callbacks = self.callbacks();
-        callbacks.filters.retain(|(t, _)| *t != filter);
-        callbacks.filters.push((filter, shared(Box::new(f))));
-        Ok(())
+        self.callbacks().filters.add(filter, shared(Box::new(f))).map_err(Error::InvalidTopic)
     }
 
     /// Removes the callback of `filter` (paho's `message_callback_remove`).
     pub fn message_callback_remove(&self, filter: &str) {
-        self.callbacks().filters.retain(|(t, _)| t.as_str() != filter);
+        self.callbacks().filters.remove(filter);
     }
 
     fn callbacks(&self) -> std::sync::MutexGuard<'_, crate::callbacks::Callbacks> {

@@ -1,56 +1,20 @@
 //! The state every thread of a client shares, behind one mutex, and the drain
-//! rule applied to it.
+//! rule applied to it. The I/O-free part is mqtt-client-core's `ClientState`.
 
-use std::collections::{HashMap, VecDeque};
 use std::io::Write;
 use std::net::{Shutdown, TcpStream};
 use std::sync::atomic::{AtomicUsize, Ordering, fence};
-use std::sync::{Arc, Condvar, LockResult, Mutex, MutexGuard, OnceLock, WaitTimeoutResult};
+use std::sync::{Condvar, LockResult, Mutex, MutexGuard, WaitTimeoutResult};
 use std::thread::ThreadId;
 
 use bytes::BytesMut;
-use mqtt_proto::{
-    CloseReason, Connected, Connection, Event, Instant, Message, PacketId, ReasonCode, SubscribeProperties,
-    Subscription, TopicFilter,
-};
+use mqtt_client_core::{ClientOptions, ClientState, Completion, PublishResult, Stack};
+use mqtt_proto::Instant;
 
 use crate::callbacks::Callbacks;
-use crate::error::{ConnectError, PublishFailure};
-use crate::options::ClientOptions;
-use crate::transport::Stack;
-
-/// Where the client is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Status {
-    /// `connect` was never called.
-    Idle,
-    /// Establishing a network connection, or waiting for CONNACK.
-    Connecting,
-    /// Connected.
-    Connected,
-    /// Lost the connection; the network thread reconnects after a delay.
-    Waiting,
-    /// Disconnected on request, or gave up reconnecting.
-    Disconnected,
-}
-
-/// What the callback loop reports, in order.
-#[derive(Debug)]
-pub(crate) enum ClientEvent {
-    Connected(Connected),
-    ConnectFailed(ConnectError),
-    Disconnected(CloseReason),
-    Message(Message),
-    Published(PacketId, ReasonCode),
-    Subscribed(mqtt_proto::Subscribed),
-    Unsubscribed(mqtt_proto::Unsubscribed),
-}
 
 /// The completion of one publish, shared with its [`PublishToken`](crate::PublishToken).
-#[derive(Debug, Default)]
-pub(crate) struct TokenState {
-    pub(crate) result: OnceLock<Result<ReasonCode, PublishFailure>>,
-}
+pub(crate) type TokenState = Completion<PublishResult>;
 
 /// One network connection's sockets and protocol layers.
 #[derive(Debug)]
@@ -59,50 +23,23 @@ pub(crate) struct Io {
     pub(crate) writer: TcpStream,
 }
 
+/// The shared client state (mqtt-client-core's [`ClientState`]) plus what this
+/// adapter adds: the socket, the target, and the generation its threads check.
 #[derive(Debug)]
 pub(crate) struct Core {
-    pub(crate) options: ClientOptions,
+    pub(crate) state: ClientState,
     /// Host and port of the last connect.
     pub(crate) target: Option<(String, u16)>,
-    pub(crate) conn: Option<Connection>,
     pub(crate) io: Option<Io>,
-    pub(crate) status: Status,
     /// Bumped by every connect, reconnect and disconnect: a network thread of an
     /// older generation stops.
     pub(crate) generation: u64,
-    pub(crate) tokens: HashMap<PacketId, Arc<TokenState>>,
-    pub(crate) requested_subs: HashMap<PacketId, Vec<Subscription>>,
-    pub(crate) requested_unsubs: HashMap<PacketId, Vec<TopicFilter>>,
-    /// Subscriptions the server granted, to make again when it loses the session.
-    pub(crate) active_subs: Vec<Subscription>,
-    pub(crate) events: VecDeque<ClientEvent>,
-    pub(crate) connected_once: bool,
-    /// Session Present of the last CONNACK.
-    pub(crate) session_present: bool,
-    /// Why the last connection closed.
-    pub(crate) last_close: Option<CloseReason>,
     scratch: BytesMut,
 }
 
 impl Core {
     pub(crate) fn new(options: ClientOptions) -> Self {
-        Self {
-            options,
-            target: None,
-            conn: None,
-            io: None,
-            status: Status::Idle,
-            generation: 0,
-            tokens: HashMap::new(),
-            requested_subs: HashMap::new(),
-            requested_unsubs: HashMap::new(),
-            active_subs: Vec::new(),
-            events: VecDeque::new(),
-            connected_once: false,
-            session_present: false,
-            last_close: None,
-            scratch: BytesMut::new(),
-        }
+        Self { state: ClientState::new(options), target: None, io: None, generation: 0, scratch: BytesMut::new() }
     }
 
     /// The drain rule: bytes out, then events, again while handling events
@@ -110,11 +47,12 @@ impl Core {
     pub(crate) fn pump(&mut self, now: Instant) {
         loop {
             self.transmit(now);
-            while let Some(event) = self.conn.as_mut().and_then(Connection::poll_event) {
-                self.on_event(event);
+            if self.state.handle_events() {
+                // Closed: the sockets go (what the close queued, such as a
+                // DISCONNECT, was written above).
+                self.drop_io();
             }
-            let pending = self.io.is_some() && self.conn.as_ref().is_some_and(Connection::has_pending_transmit);
-            if !pending {
+            if !(self.io.is_some() && self.state.has_pending_transmit()) {
                 break;
             }
         }
@@ -123,8 +61,8 @@ impl Core {
     /// Writes what the connection has to send, through the transport, to the
     /// socket. A failed write ends the network connection.
     fn transmit(&mut self, now: Instant) {
-        let (Some(conn), Some(io)) = (self.conn.as_mut(), self.io.as_mut()) else { return };
-        while conn.poll_transmit(now, &mut self.scratch).is_some() {}
+        let Some(io) = self.io.as_mut() else { return };
+        self.state.poll_transmit(now, &mut self.scratch);
         let mut result = Ok(());
         if !self.scratch.is_empty() {
             result = if io.stack.is_plain() {
@@ -142,7 +80,9 @@ impl Core {
         }
         if let Err(e) = result {
             log::warn!("write failed: {e}");
-            conn.handle_eof(now);
+            if let Some(conn) = self.state.conn_mut() {
+                conn.handle_eof(now);
+            }
             self.drop_io();
         }
     }
@@ -152,101 +92,6 @@ impl Core {
     pub(crate) fn drop_io(&mut self) {
         if let Some(io) = self.io.take() {
             let _ = io.writer.shutdown(Shutdown::Both);
-        }
-    }
-
-    fn on_event(&mut self, event: Event) {
-        match event {
-            Event::Connected(c) => {
-                log::info!("connected (session present: {})", c.session_present);
-                if let Some(id) = &c.properties.assigned_client_identifier {
-                    // Reconnects resume the session under the assigned id.
-                    self.options.mqtt.client_id = id.clone();
-                }
-                self.status = Status::Connected;
-                self.session_present = c.session_present;
-                let resubscribe = !c.session_present && self.connected_once && self.options.resubscribe;
-                self.connected_once = true;
-                self.events.push_back(ClientEvent::Connected(c));
-                if resubscribe {
-                    self.resubscribe();
-                }
-            }
-            Event::Message(m) => self.events.push_back(ClientEvent::Message(m)),
-            Event::Published(p) => {
-                let result = if p.reason_code.is_error() {
-                    Err(PublishFailure::Refused(p.reason_code))
-                } else {
-                    Ok(p.reason_code)
-                };
-                self.complete(p.packet_id, result);
-                self.events.push_back(ClientEvent::Published(p.packet_id, p.reason_code));
-            }
-            Event::PublishFailed { packet_id, error } => {
-                log::warn!("publish {packet_id} failed: {error}");
-                self.complete(packet_id, Err(PublishFailure::NotSent(error)));
-            }
-            Event::Subscribed(s) => {
-                if let Some(subs) = self.requested_subs.remove(&s.packet_id) {
-                    for (sub, result) in subs.into_iter().zip(&s.results) {
-                        if result.is_ok() {
-                            self.active_subs.retain(|a| a.filter != sub.filter);
-                            self.active_subs.push(sub);
-                        }
-                    }
-                }
-                self.events.push_back(ClientEvent::Subscribed(s));
-            }
-            Event::Unsubscribed(u) => {
-                if let Some(filters) = self.requested_unsubs.remove(&u.packet_id) {
-                    self.active_subs.retain(|a| !filters.contains(&a.filter));
-                }
-                self.events.push_back(ClientEvent::Unsubscribed(u));
-            }
-            Event::Reauthenticated => log::info!("re-authenticated"),
-            Event::Closed(reason) => {
-                log::info!("connection closed: {reason}");
-                let handshaking = self.status == Status::Connecting;
-                self.drop_io();
-                self.requested_subs.clear();
-                self.requested_unsubs.clear();
-                if self.status != Status::Disconnected {
-                    self.status = Status::Waiting;
-                }
-                self.last_close = Some(reason.clone());
-                if handshaking {
-                    // The attempt ended before CONNACK accepted it (refused,
-                    // timed out, lost): on_connect_fail (and, for a refusal,
-                    // on_connect with the code) report it, as the network
-                    // thread does for failures before MQTT.
-                    self.events.push_back(ClientEvent::ConnectFailed(ConnectError::from_close(reason.clone())));
-                }
-                self.events.push_back(ClientEvent::Disconnected(reason));
-            }
-            other => log::debug!("unhandled event {other:?}"),
-        }
-    }
-
-    fn complete(&mut self, id: PacketId, result: Result<ReasonCode, PublishFailure>) {
-        if let Some(token) = self.tokens.remove(&id) {
-            let _ = token.result.set(result);
-        }
-    }
-
-    /// Subscribes again to everything the server granted before it lost the
-    /// session.
-    fn resubscribe(&mut self) {
-        let subs = core::mem::take(&mut self.active_subs);
-        let Some(conn) = self.conn.as_mut() else { return };
-        log::info!("the server lost the session: subscribing again to {} filters", subs.len());
-        match conn.subscribe(subs.clone(), SubscribeProperties::default()) {
-            Ok(id) => {
-                self.requested_subs.insert(id, subs);
-            }
-            Err(e) => {
-                log::warn!("re-subscribing failed: {e}");
-                self.active_subs = subs;
-            }
         }
     }
 }

@@ -62,7 +62,7 @@ pub mod publish {
         port: u16,
         options: ClientOptions,
     ) -> Result<(), Error> {
-        let wait = options.mqtt.connect_timeout.max(Duration::from_secs(1));
+        let wait = options.mqtt().connect_timeout.max(Duration::from_secs(1));
         let client = Client::new(options);
         client.connect(host, port)?;
         let result = (|| {

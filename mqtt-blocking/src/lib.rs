@@ -95,19 +95,20 @@ mod core;
 mod error;
 mod helpers;
 mod net;
-mod options;
-mod subscriptions;
 mod token;
-mod transport;
 
 pub use callbacks::ConnectFlags;
 pub use client::Client;
-pub use error::{ConnectError, Error, PublishFailure};
+pub use error::Error;
 pub use helpers::{publish, subscribe};
-pub use options::ClientOptions;
-pub use subscriptions::{IntoFilters, IntoSubscriptions};
 pub use token::PublishToken;
-pub use transport::{TlsError, TlsOptions, Transport, TransportError, WebSocketOptions};
+
+// Options, transports, subscription inputs and connect errors are the same in
+// both adapters: they live in mqtt-client-core.
+pub use mqtt_client_core::{
+    ClientOptions, ConnectError, IntoFilters, IntoSubscriptions, PublishFailure, TlsError, TlsOptions, Transport,
+    TransportError, WebSocketOptions,
+};
 
 pub use mqtt_proto::{
     CloseReason, ConnAckProperties, ConnectProperties, DisconnectProperties, Message, PacketId, ProtocolVersion,

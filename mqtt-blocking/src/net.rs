@@ -7,11 +7,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::BytesMut;
-use mqtt_proto::{Connection, Session, State};
+use mqtt_proto::State;
 
-use crate::core::{ClientEvent, Inner, Io, Status};
-use crate::error::ConnectError;
-use crate::transport::{Stack, TransportError};
+use mqtt_client_core::{ClientEvent, ConnectError, Stack, Status, TransportError};
+
+use crate::core::{Inner, Io};
 
 /// What one read from the socket led to.
 pub(crate) enum Step {
@@ -39,27 +39,12 @@ pub(crate) fn establish(inner: &Arc<Inner>, generation: u64) -> Result<TcpStream
         let Some((host, port)) = core.target.clone() else {
             return Err(ConnectError::Io(io::Error::new(io::ErrorKind::NotFound, "no host to connect to")));
         };
-        core.options.ensure_client_id();
-        let mut options = core.options.mqtt.clone();
-        let timeout = options.connect_timeout;
-        if !core.connected_once {
-            // Until a server accepted us, every attempt is the first connection.
-            options.clean_start_on_resume = options.clean_start;
-        }
         // The connection exists before the socket does, so that publishes made
         // while connecting are queued in its session; an earlier one hands its
         // session on.
-        let session = match core.conn.take() {
-            Some(mut old) => {
-                old.handle_eof(now);
-                old.into_session()
-            }
-            None => Session::new(),
-        };
-        let conn = Connection::resume(options, session, now).map_err(ConnectError::InvalidOptions)?;
-        core.conn = Some(conn);
-        core.status = Status::Connecting;
-        (host, port, core.options.transport.clone(), timeout)
+        core.state.begin_connection(now)?;
+        let options = core.state.options();
+        (host, port, options.transport_options().clone(), options.mqtt().connect_timeout)
     };
     let deadline = std::time::Instant::now() + timeout;
     let addrs: Vec<_> =
@@ -157,7 +142,7 @@ pub(crate) fn read_step(
         if core.generation != generation {
             return Step::Closed;
         }
-        let Some(conn) = core.conn.as_ref() else { return Step::Closed };
+        let Some(conn) = core.state.conn() else { return Step::Closed };
         if conn.state() == State::Closed || core.io.is_none() {
             return Step::Closed;
         }
@@ -178,14 +163,14 @@ pub(crate) fn read_step(
     }
     let step = match read {
         Ok(0) => {
-            if let Some(conn) = core.conn.as_mut() {
+            if let Some(conn) = core.state.conn_mut() {
                 conn.handle_eof(now);
             }
             Step::Closed
         }
         Ok(n) => {
             let core = &mut *core;
-            match (core.io.as_mut(), core.conn.as_mut()) {
+            match (core.io.as_mut(), core.state.conn_mut()) {
                 (Some(io), Some(conn)) => {
                     io.stack.feed(&buf[..n]);
                     mqtt.clear();
@@ -208,7 +193,7 @@ pub(crate) fn read_step(
             }
         }
         Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {
-            if let Some(conn) = core.conn.as_mut() {
+            if let Some(conn) = core.state.conn_mut() {
                 conn.handle_timeout(now);
             }
             Step::Continue
@@ -216,14 +201,14 @@ pub(crate) fn read_step(
         Err(e) if e.kind() == io::ErrorKind::Interrupted => Step::Continue,
         Err(e) => {
             log::warn!("read failed: {e}");
-            if let Some(conn) = core.conn.as_mut() {
+            if let Some(conn) = core.state.conn_mut() {
                 conn.handle_eof(now);
             }
             Step::Closed
         }
     };
     core.pump(now);
-    let closed = core.conn.as_ref().is_none_or(|c| c.state() == State::Closed);
+    let closed = core.state.conn().is_none_or(|c| c.state() == State::Closed);
     drop(core);
     inner.changed.notify_all();
     // A transport failure says why the connection is over.
@@ -240,7 +225,7 @@ fn close_io(inner: &Arc<Inner>, generation: u64, why: &str) -> Step {
     if core.generation != generation {
         return Step::Closed;
     }
-    if let Some(conn) = core.conn.as_mut() {
+    if let Some(conn) = core.state.conn_mut() {
         conn.handle_eof(now);
     }
     core.pump(now);
@@ -252,7 +237,7 @@ fn close_io(inner: &Arc<Inner>, generation: u64, why: &str) -> Step {
 /// Starts the network thread of `generation`, reading `sock` if a connection is
 /// up, else connecting first.
 pub(crate) fn spawn(inner: Arc<Inner>, sock: Option<TcpStream>, generation: u64) -> io::Result<()> {
-    let name = format!("mqtt-net-{}", inner.lock().options.mqtt.client_id);
+    let name = format!("mqtt-net-{}", inner.lock().state.options().mqtt().client_id);
     std::thread::Builder::new().name(name).spawn(move || run(&inner, sock, generation))?;
     Ok(())
 }
@@ -282,9 +267,9 @@ fn run(inner: &Arc<Inner>, mut sock: Option<TcpStream>, generation: u64) {
                     if core.generation != generation {
                         return;
                     }
-                    core.events.push_back(ClientEvent::ConnectFailed(e));
-                    let retry = core.options.auto_reconnect;
-                    core.status = if retry { Status::Waiting } else { Status::Disconnected };
+                    core.state.events_mut().push_back(ClientEvent::ConnectFailed(e));
+                    let retry = core.state.options().reconnects();
+                    core.state.set_status(if retry { Status::Waiting } else { Status::Disconnected });
                     drop(core);
                     inner.changed.notify_all();
                     if !retry || !backoff(inner, generation, failures) {
@@ -297,7 +282,7 @@ fn run(inner: &Arc<Inner>, mut sock: Option<TcpStream>, generation: u64) {
         };
         let mut was_connected = false;
         while let Step::Continue = read_step(inner, generation, &mut s, &mut buf, &mut mqtt) {
-            if !was_connected && inner.lock().status == Status::Connected {
+            if !was_connected && inner.lock().state.status() == Status::Connected {
                 was_connected = true;
                 failures = 0;
             }
@@ -306,11 +291,11 @@ fn run(inner: &Arc<Inner>, mut sock: Option<TcpStream>, generation: u64) {
             failures = failures.saturating_add(1);
         }
         let mut core = inner.lock();
-        if core.generation != generation || core.status == Status::Disconnected {
+        if core.generation != generation || core.state.status() == Status::Disconnected {
             return;
         }
-        if !core.options.auto_reconnect {
-            core.status = Status::Disconnected;
+        if !core.state.options().reconnects() {
+            core.state.set_status(Status::Disconnected);
             drop(core);
             inner.changed.notify_all();
             return;
@@ -328,13 +313,13 @@ fn run(inner: &Arc<Inner>, mut sock: Option<TcpStream>, generation: u64) {
 fn backoff(inner: &Inner, generation: u64, failures: u32) -> bool {
     let delay = {
         let core = inner.lock();
-        reconnect_delay(core.options.reconnect_min, core.options.reconnect_max, failures)
+        core.state.options().backoff().delay(failures)
     };
     log::info!("reconnecting in {delay:?}");
     let until = std::time::Instant::now() + delay;
     let mut core = inner.lock();
     loop {
-        if core.generation != generation || core.status == Status::Disconnected {
+        if core.generation != generation || core.state.status() == Status::Disconnected {
             return false;
         }
         let left = until.saturating_duration_since(std::time::Instant::now());
@@ -345,32 +330,5 @@ fn backoff(inner: &Inner, generation: u64, failures: u32) -> bool {
             Ok((guard, _)) => guard,
             Err(poisoned) => poisoned.into_inner().0,
         };
-    }
-}
-
-/// The delay before reconnect attempt `failures`: `min * 2^failures`, at most
-/// `max`, less a random 0-25 % so that many clients spread out.
-pub(crate) fn reconnect_delay(min: Duration, max: Duration, failures: u32) -> Duration {
-    let factor = 2u32.saturating_pow(failures.min(20));
-    let base = min.saturating_mul(factor).min(max);
-    let jitter = base.mul_f64(fastrand::f64() * 0.25);
-    base.saturating_sub(jitter)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn reconnect_delay_doubles_up_to_the_maximum_with_jitter() {
-        let (min, max) = (Duration::from_millis(100), Duration::from_secs(2));
-        for failures in 0..30 {
-            let d = reconnect_delay(min, max, failures);
-            let base = (min * 2u32.saturating_pow(failures.min(20))).min(max);
-            assert!(d <= base && d >= base.mul_f64(0.75), "{failures}: {d:?} vs {base:?}");
-        }
-        // Jitter varies the delay.
-        let samples: std::collections::HashSet<_> = (0..20).map(|_| reconnect_delay(min, max, 3)).collect();
-        assert!(samples.len() > 1);
     }
 }

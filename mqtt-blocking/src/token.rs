@@ -33,7 +33,7 @@ impl PublishToken {
     /// `is_published()`).
     #[must_use]
     pub fn is_published(&self) -> bool {
-        self.state.result.get().is_some()
+        self.state.is_done()
     }
 
     /// Waits up to `timeout` for the publish to complete (paho's
@@ -48,8 +48,8 @@ impl PublishToken {
         let deadline = Instant::now() + timeout;
         let mut core = self.inner.lock();
         loop {
-            if let Some(result) = self.state.result.get() {
-                return result.clone().map_err(Error::PublishFailed);
+            if let Some(result) = self.state.get() {
+                return result.map_err(Error::PublishFailed);
             }
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
@@ -65,6 +65,6 @@ impl PublishToken {
 
 impl fmt::Debug for PublishToken {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("PublishToken").field("packet_id", &self.id).field("result", &self.state.result.get()).finish()
+        f.debug_struct("PublishToken").field("packet_id", &self.id).field("result", &self.state.get()).finish()
     }
 }

@@ -1,6 +1,6 @@
 //! Transports: TCP, TLS, WebSocket and secure WebSocket, as one sans-IO stack
-//! (TLS by rustls, WebSocket by tungstenite, both over memory) that the client
-//! drives with plain socket reads and writes.
+//! (TLS by rustls, WebSocket by tungstenite, both over memory) that an adapter
+//! drives with plain socket reads and writes, blocking or async alike.
 
 mod link;
 mod tls;
@@ -13,7 +13,7 @@ use tungstenite::handshake::client::{ClientHandshake, Request};
 use tungstenite::handshake::{HandshakeError, MidHandshake};
 use tungstenite::{Message, WebSocket};
 
-pub(crate) use link::Link;
+use link::Link;
 pub use tls::{TlsError, TlsOptions};
 
 /// How the client reaches the broker.
@@ -46,14 +46,18 @@ impl Transport {
         Self::WebSocket(WebSocketOptions::new(path))
     }
 
-    pub(crate) fn tls_options(&self) -> Option<&TlsOptions> {
+    /// The TLS options, for TLS and secure WebSocket.
+    #[must_use]
+    pub fn tls_options(&self) -> Option<&TlsOptions> {
         match self {
             Self::Tls(t) | Self::SecureWebSocket(_, t) => Some(t),
             _ => None,
         }
     }
 
-    pub(crate) fn ws_options(&self) -> Option<&WebSocketOptions> {
+    /// The WebSocket options, for WebSocket and secure WebSocket.
+    #[must_use]
+    pub fn ws_options(&self) -> Option<&WebSocketOptions> {
         match self {
             Self::WebSocket(w) | Self::SecureWebSocket(w, _) => Some(w),
             _ => None,
@@ -131,8 +135,37 @@ impl From<io::Error> for TransportError {
     }
 }
 
-/// The protocol layers between the socket and MQTT.
-pub(crate) enum Stack {
+/// The protocol layers between a socket and MQTT: nothing (TCP), TLS,
+/// WebSocket, or both, as a sans-IO state machine.
+///
+/// The driver owns the socket. It feeds what the socket read with
+/// [`feed`](Self::feed), writes out what [`take_outbox`](Self::take_outbox)
+/// gives, runs [`handshake`](Self::handshake) until it says ready, then moves
+/// MQTT bytes with [`read_mqtt`](Self::read_mqtt) and
+/// [`write_mqtt`](Self::write_mqtt). Nothing here blocks or touches a socket,
+/// so the blocking and the async adapter share it.
+///
+/// # Examples
+///
+/// ```
+/// use mqtt_client_core::{Stack, Transport};
+///
+/// // Plain TCP: MQTT bytes are the socket's bytes.
+/// let mut stack = Stack::new(&Transport::Tcp, "127.0.0.1", 1883).unwrap();
+/// assert!(stack.handshake().unwrap());
+/// assert!(stack.is_plain());
+///
+/// // WebSocket: the upgrade request is ready to be written at once.
+/// let mut ws = Stack::new(&Transport::websocket("/mqtt"), "127.0.0.1", 8080).unwrap();
+/// assert!(!ws.handshake().unwrap());
+/// let request = ws.take_outbox();
+/// assert!(request.starts_with(b"GET /mqtt HTTP/1.1"));
+/// ```
+pub struct Stack {
+    layers: Layers,
+}
+
+enum Layers {
     /// MQTT bytes straight over the link (TCP or TLS).
     Raw(Link),
     /// The WebSocket upgrade is under way.
@@ -143,17 +176,24 @@ pub(crate) enum Stack {
 
 impl fmt::Debug for Stack {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Self::Raw(_) => "Stack::Raw",
-            Self::Upgrading(_) => "Stack::Upgrading",
-            Self::Ws(_) => "Stack::Ws",
+        f.write_str(match &self.layers {
+            Layers::Raw(_) => "Stack::Raw",
+            Layers::Upgrading(_) => "Stack::Upgrading",
+            Layers::Ws(_) => "Stack::Ws",
         })
     }
 }
 
 impl Stack {
-    /// The stack for `transport` to `host:port`.
-    pub(crate) fn new(transport: &Transport, host: &str, port: u16) -> Result<Self, TransportError> {
+    /// The stack for `transport` to `host:port` (the name TLS verifies and the
+    /// WebSocket `Host`).
+    ///
+    /// # Errors
+    ///
+    /// [`TransportError::Tls`] when the TLS configuration cannot be built (CA
+    /// file unreadable, no root certificates, invalid server name);
+    /// [`TransportError::WebSocket`] for an invalid upgrade request.
+    pub fn new(transport: &Transport, host: &str, port: u16) -> Result<Self, TransportError> {
         let link = match transport.tls_options() {
             Some(tls) => {
                 let config = tls.client_config().map_err(TransportError::Tls)?;
@@ -164,57 +204,65 @@ impl Stack {
             }
             None => Link::plain(),
         };
-        let Some(ws) = transport.ws_options() else { return Ok(Self::Raw(link)) };
+        let Some(ws) = transport.ws_options() else { return Ok(Self { layers: Layers::Raw(link) }) };
         let scheme = if transport.tls_options().is_some() { "wss" } else { "ws" };
         let request = ws_request(scheme, host, port, ws)?;
-        match tungstenite::client::client_with_config(request, link, None) {
-            Ok((ws, _)) => Ok(Self::Ws(Box::new(ws))),
-            Err(HandshakeError::Interrupted(mid)) => Ok(Self::Upgrading(Some(mid))),
-            Err(HandshakeError::Failure(e)) => Err(TransportError::WebSocket(e)),
-        }
+        let layers = match tungstenite::client::client_with_config(request, link, None) {
+            Ok((ws, _)) => Layers::Ws(Box::new(ws)),
+            Err(HandshakeError::Interrupted(mid)) => Layers::Upgrading(Some(mid)),
+            Err(HandshakeError::Failure(e)) => return Err(TransportError::WebSocket(e)),
+        };
+        Ok(Self { layers })
     }
 
     fn link_mut(&mut self) -> Option<&mut Link> {
-        match self {
-            Self::Raw(l) => Some(l),
-            Self::Upgrading(m) => m.as_mut().map(|m| m.get_mut().get_mut()),
-            Self::Ws(ws) => Some(ws.get_mut()),
+        match &mut self.layers {
+            Layers::Raw(l) => Some(l),
+            Layers::Upgrading(m) => m.as_mut().map(|m| m.get_mut().get_mut()),
+            Layers::Ws(ws) => Some(ws.get_mut()),
         }
     }
 
     /// Takes bytes read from the socket.
-    pub(crate) fn feed(&mut self, raw: &[u8]) {
+    pub fn feed(&mut self, raw: &[u8]) {
         if let Some(link) = self.link_mut() {
             link.feed(raw);
         }
     }
 
-    /// Raw bytes to write to the socket.
-    pub(crate) fn take_outbox(&mut self) -> Vec<u8> {
+    /// Raw bytes to write to the socket, taken (TLS records, the WebSocket
+    /// upgrade request and frames).
+    #[must_use]
+    pub fn take_outbox(&mut self) -> Vec<u8> {
         self.link_mut().map(Link::take_outbox).unwrap_or_default()
     }
 
     /// Whether MQTT bytes are the socket's bytes (plain TCP: no TLS, no
     /// WebSocket), so they can be written straight to the socket.
-    pub(crate) fn is_plain(&self) -> bool {
-        matches!(self, Self::Raw(link) if link.is_plain())
+    #[must_use]
+    pub fn is_plain(&self) -> bool {
+        matches!(&self.layers, Layers::Raw(link) if link.is_plain())
     }
 
     /// Advances the TLS handshake and the WebSocket upgrade; true when MQTT bytes
-    /// can flow.
-    pub(crate) fn handshake(&mut self) -> Result<bool, TransportError> {
+    /// can flow. Write out [`take_outbox`](Self::take_outbox) after each call.
+    ///
+    /// # Errors
+    ///
+    /// The TLS handshake or the WebSocket upgrade failed.
+    pub fn handshake(&mut self) -> Result<bool, TransportError> {
         if let Some(link) = self.link_mut() {
             link.drive()?;
             if link.handshaking() {
                 return Ok(false);
             }
         }
-        if let Self::Upgrading(mid) = self {
+        if let Layers::Upgrading(mid) = &mut self.layers {
             let Some(m) = mid.take() else { return Ok(false) };
             match m.handshake() {
                 Ok((ws, response)) => {
                     log::debug!("WebSocket upgrade accepted: {}", response.status());
-                    *self = Self::Ws(Box::new(ws));
+                    self.layers = Layers::Ws(Box::new(ws));
                 }
                 Err(HandshakeError::Interrupted(m)) => {
                     *mid = Some(m);
@@ -228,9 +276,13 @@ impl Stack {
 
     /// Moves MQTT bytes that arrived into `out`. Returns true when the peer closed
     /// the stream cleanly (TLS close_notify, WebSocket Close).
-    pub(crate) fn read_mqtt(&mut self, out: &mut BytesMut) -> Result<bool, TransportError> {
-        match self {
-            Self::Raw(link) => {
+    ///
+    /// # Errors
+    ///
+    /// TLS or WebSocket framing failed; the connection is unusable.
+    pub fn read_mqtt(&mut self, out: &mut BytesMut) -> Result<bool, TransportError> {
+        match &mut self.layers {
+            Layers::Raw(link) => {
                 let mut buf = [0u8; 8192];
                 loop {
                     match io::Read::read(link, &mut buf) {
@@ -241,8 +293,8 @@ impl Stack {
                     }
                 }
             }
-            Self::Upgrading(_) => Ok(false),
-            Self::Ws(ws) => loop {
+            Layers::Upgrading(_) => Ok(false),
+            Layers::Ws(ws) => loop {
                 match ws.read() {
                     Ok(Message::Binary(b)) => out.extend_from_slice(&b),
                     Ok(Message::Close(_)) => return Ok(true),
@@ -267,15 +319,21 @@ impl Stack {
         }
     }
 
-    /// Sends MQTT bytes (as one binary frame over WebSocket).
-    pub(crate) fn write_mqtt(&mut self, data: &[u8]) -> Result<(), TransportError> {
-        match self {
-            Self::Raw(link) => io::Write::write_all(link, data).map_err(Into::into),
-            Self::Upgrading(_) => Err(TransportError::Io(io::Error::new(
+    /// Sends MQTT bytes (as one binary frame over WebSocket); the raw bytes
+    /// land in [`take_outbox`](Self::take_outbox).
+    ///
+    /// # Errors
+    ///
+    /// Before the WebSocket upgrade finished, or when TLS or WebSocket framing
+    /// failed.
+    pub fn write_mqtt(&mut self, data: &[u8]) -> Result<(), TransportError> {
+        match &mut self.layers {
+            Layers::Raw(link) => io::Write::write_all(link, data).map_err(Into::into),
+            Layers::Upgrading(_) => Err(TransportError::Io(io::Error::new(
                 io::ErrorKind::NotConnected,
                 "the WebSocket upgrade has not finished",
             ))),
-            Self::Ws(ws) => ws.send(Message::Binary(Bytes::copy_from_slice(data))).map_err(|e| match e {
+            Layers::Ws(ws) => ws.send(Message::Binary(Bytes::copy_from_slice(data))).map_err(|e| match e {
                 tungstenite::Error::Io(e) => e.into(),
                 e => TransportError::WebSocket(e),
             }),

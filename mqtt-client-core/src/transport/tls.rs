@@ -19,7 +19,7 @@ use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme
 /// # Examples
 ///
 /// ```no_run
-/// use mqtt_blocking::TlsOptions;
+/// use mqtt_client_core::TlsOptions;
 ///
 /// let tls = TlsOptions::new()
 ///     .ca_file("/etc/mosquitto/ca.crt")

@@ -4,18 +4,22 @@
 use std::time::Duration;
 
 use bytes::Bytes;
-use mqtt_proto::{ConnectProperties, MqttStr, Options, ProtocolVersion, QoS, TopicName, Will, WillProperties};
+use mqtt_proto::{
+    ConnectProperties, DecodeError, MqttStr, Options, ProtocolVersion, QoS, TopicName, Will, WillProperties,
+};
 
-use crate::Error;
+use crate::reconnect::Backoff;
 use crate::transport::{TlsOptions, Transport, WebSocketOptions};
 
-/// Everything a [`Client`](crate::Client) needs to know before it connects.
+/// Everything a client needs to know before it connects, for either adapter
+/// (`mqtt_blocking::Client`, `mqtt_smol::connect`).
 ///
 /// # Examples
 ///
 /// ```
 /// use std::time::Duration;
-/// use mqtt_blocking::{ClientOptions, ProtocolVersion, QoS};
+/// use mqtt_client_core::ClientOptions;
+/// use mqtt_proto::{ProtocolVersion, QoS};
 ///
 /// let options = ClientOptions::new("sensor-17")
 ///     .protocol(ProtocolVersion::V5)
@@ -28,12 +32,11 @@ use crate::transport::{TlsOptions, Transport, WebSocketOptions};
 /// ```
 #[derive(Clone, Debug)]
 pub struct ClientOptions {
-    pub(crate) mqtt: Options,
-    pub(crate) transport: Transport,
-    pub(crate) reconnect_min: Duration,
-    pub(crate) reconnect_max: Duration,
-    pub(crate) auto_reconnect: bool,
-    pub(crate) resubscribe: bool,
+    mqtt: Options,
+    transport: Transport,
+    backoff: Backoff,
+    auto_reconnect: bool,
+    resubscribe: bool,
 }
 
 impl ClientOptions {
@@ -60,8 +63,7 @@ impl ClientOptions {
         Self {
             mqtt,
             transport: Transport::Tcp,
-            reconnect_min: Duration::from_secs(1),
-            reconnect_max: Duration::from_secs(120),
+            backoff: Backoff::new(Duration::from_secs(1), Duration::from_secs(120)),
             auto_reconnect: true,
             resubscribe: true,
         }
@@ -117,9 +119,9 @@ impl ClientOptions {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidTopic`] when `topic` is not a valid topic name.
-    pub fn will(mut self, topic: &str, payload: impl Into<Bytes>, qos: QoS, retain: bool) -> Result<Self, Error> {
-        let topic = TopicName::try_from(topic).map_err(Error::InvalidTopic)?;
+    /// The [`DecodeError`] saying why `topic` is not a valid topic name.
+    pub fn will(mut self, topic: &str, payload: impl Into<Bytes>, qos: QoS, retain: bool) -> Result<Self, DecodeError> {
+        let topic = TopicName::try_from(topic)?;
         self.mqtt.will =
             Some(Will { topic, payload: payload.into(), qos, retain, properties: WillProperties::default() });
         Ok(self)
@@ -163,8 +165,7 @@ impl ClientOptions {
     /// random jitter so many clients do not reconnect in step.
     #[must_use]
     pub fn reconnect_delay(mut self, min: Duration, max: Duration) -> Self {
-        self.reconnect_min = min;
-        self.reconnect_max = max.max(min);
+        self.backoff = Backoff::new(min, max);
         self
     }
 
@@ -184,8 +185,8 @@ impl ClientOptions {
         self
     }
 
-    /// Acknowledge received QoS 1 and 2 messages only on
-    /// [`Client::ack`](crate::Client::ack) (paho's `manual_ack_set`).
+    /// Acknowledge received QoS 1 and 2 messages only when the application
+    /// calls the client's `ack` (paho's `manual_ack_set`).
     #[must_use]
     pub fn manual_ack(mut self, on: bool) -> Self {
         self.mqtt = self.mqtt.with_manual_acks(on);
@@ -233,9 +234,41 @@ impl ClientOptions {
         &mut self.mqtt
     }
 
+    // ---- Getters, for the adapters ----
+
+    /// The underlying sans-IO connection options.
+    #[must_use]
+    pub fn mqtt(&self) -> &Options {
+        &self.mqtt
+    }
+
+    /// The transport.
+    #[must_use]
+    pub fn transport_options(&self) -> &Transport {
+        &self.transport
+    }
+
+    /// The reconnect policy (delays with jitter).
+    #[must_use]
+    pub fn backoff(&self) -> Backoff {
+        self.backoff
+    }
+
+    /// Whether the client reconnects by itself.
+    #[must_use]
+    pub fn reconnects(&self) -> bool {
+        self.auto_reconnect
+    }
+
+    /// Whether the client subscribes again when the server lost the session.
+    #[must_use]
+    pub fn resubscribes(&self) -> bool {
+        self.resubscribe
+    }
+
     /// Fills in a generated client id where the protocol needs one: MQTT 3.1
     /// always, 3.1.1 without clean session.
-    pub(crate) fn ensure_client_id(&mut self) {
+    pub fn ensure_client_id(&mut self) {
         let needs = match self.mqtt.version {
             ProtocolVersion::V3_1 => true,
             ProtocolVersion::V3_1_1 => !self.mqtt.clean_start,

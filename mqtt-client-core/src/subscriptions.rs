@@ -1,9 +1,7 @@
 //! What `subscribe` and `unsubscribe` accept: one filter with a QoS, a pair, or
 //! a list, as paho's `subscribe` does.
 
-use mqtt_proto::{Subscription, SubscriptionOptions, TopicFilter};
-
-use crate::Error;
+use mqtt_proto::{DecodeError, Subscription, SubscriptionOptions, TopicFilter};
 
 /// Filters with their QoS or MQTT 5 subscription options.
 ///
@@ -13,7 +11,8 @@ use crate::Error;
 /// # Examples
 ///
 /// ```
-/// use mqtt_blocking::{IntoSubscriptions, QoS};
+/// use mqtt_client_core::IntoSubscriptions;
+/// use mqtt_proto::QoS;
 ///
 /// assert_eq!(("hello", QoS::AtMostOnce).into_subscriptions().unwrap().len(), 1);
 /// let list = [("temperature", QoS::AtMostOnce), ("humidity", QoS::AtLeastOnce)];
@@ -25,35 +24,35 @@ pub trait IntoSubscriptions {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidTopic`] for a filter that is not valid.
-    fn into_subscriptions(self) -> Result<Vec<Subscription>, Error>;
+    /// The [`DecodeError`] of the first filter that is not valid.
+    fn into_subscriptions(self) -> Result<Vec<Subscription>, DecodeError>;
 }
 
-fn one(filter: &str, options: SubscriptionOptions) -> Result<Subscription, Error> {
-    let filter = TopicFilter::try_from(filter).map_err(Error::InvalidTopic)?;
+fn one(filter: &str, options: SubscriptionOptions) -> Result<Subscription, DecodeError> {
+    let filter = TopicFilter::try_from(filter)?;
     Ok(Subscription { filter, options })
 }
 
 impl<S: AsRef<str>, O: Into<SubscriptionOptions> + Copy> IntoSubscriptions for (S, O) {
-    fn into_subscriptions(self) -> Result<Vec<Subscription>, Error> {
+    fn into_subscriptions(self) -> Result<Vec<Subscription>, DecodeError> {
         Ok(vec![one(self.0.as_ref(), self.1.into())?])
     }
 }
 
 impl<S: AsRef<str>, O: Into<SubscriptionOptions> + Copy> IntoSubscriptions for &[(S, O)] {
-    fn into_subscriptions(self) -> Result<Vec<Subscription>, Error> {
+    fn into_subscriptions(self) -> Result<Vec<Subscription>, DecodeError> {
         self.iter().map(|(f, o)| one(f.as_ref(), (*o).into())).collect()
     }
 }
 
 impl<S: AsRef<str>, O: Into<SubscriptionOptions> + Copy, const N: usize> IntoSubscriptions for [(S, O); N] {
-    fn into_subscriptions(self) -> Result<Vec<Subscription>, Error> {
+    fn into_subscriptions(self) -> Result<Vec<Subscription>, DecodeError> {
         self.as_slice().into_subscriptions()
     }
 }
 
 impl<S: AsRef<str>, O: Into<SubscriptionOptions> + Copy> IntoSubscriptions for Vec<(S, O)> {
-    fn into_subscriptions(self) -> Result<Vec<Subscription>, Error> {
+    fn into_subscriptions(self) -> Result<Vec<Subscription>, DecodeError> {
         self.as_slice().into_subscriptions()
     }
 }
@@ -65,40 +64,40 @@ pub trait IntoFilters {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidTopic`] for a filter that is not valid.
-    fn into_filters(self) -> Result<Vec<TopicFilter>, Error>;
+    /// The [`DecodeError`] of the first filter that is not valid.
+    fn into_filters(self) -> Result<Vec<TopicFilter>, DecodeError>;
 }
 
-fn filter(s: &str) -> Result<TopicFilter, Error> {
-    TopicFilter::try_from(s).map_err(Error::InvalidTopic)
+fn filter(s: &str) -> Result<TopicFilter, DecodeError> {
+    TopicFilter::try_from(s)
 }
 
 impl IntoFilters for &str {
-    fn into_filters(self) -> Result<Vec<TopicFilter>, Error> {
+    fn into_filters(self) -> Result<Vec<TopicFilter>, DecodeError> {
         Ok(vec![filter(self)?])
     }
 }
 
 impl IntoFilters for String {
-    fn into_filters(self) -> Result<Vec<TopicFilter>, Error> {
+    fn into_filters(self) -> Result<Vec<TopicFilter>, DecodeError> {
         Ok(vec![filter(&self)?])
     }
 }
 
 impl<S: AsRef<str>> IntoFilters for &[S] {
-    fn into_filters(self) -> Result<Vec<TopicFilter>, Error> {
+    fn into_filters(self) -> Result<Vec<TopicFilter>, DecodeError> {
         self.iter().map(|s| filter(s.as_ref())).collect()
     }
 }
 
 impl<S: AsRef<str>, const N: usize> IntoFilters for [S; N] {
-    fn into_filters(self) -> Result<Vec<TopicFilter>, Error> {
+    fn into_filters(self) -> Result<Vec<TopicFilter>, DecodeError> {
         self.as_slice().into_filters()
     }
 }
 
 impl<S: AsRef<str>> IntoFilters for Vec<S> {
-    fn into_filters(self) -> Result<Vec<TopicFilter>, Error> {
+    fn into_filters(self) -> Result<Vec<TopicFilter>, DecodeError> {
         self.as_slice().into_filters()
     }
 }
