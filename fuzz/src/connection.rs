@@ -1011,7 +1011,11 @@ fn text(s: &'static str) -> MqttStr {
 fn ack_properties(r: u8) -> AckProperties {
     AckProperties {
         reason_string: (r & 0x40 != 0).then(|| text("because")),
-        user_properties: if r & 0x80 != 0 { vec![UserProperty { name: text("k"), value: text("v") }] } else { vec![] },
+        user_properties: if r & 0x80 != 0 {
+            vec![UserProperty { name: text("k"), value: text("v") }].into()
+        } else {
+            vec![].into()
+        },
     }
 }
 

@@ -380,7 +380,7 @@ fn publish_and_subscribe_from_callbacks() {
     let (mut conn, _) = connect(&client, &broker);
     let sub = conn.ack_subscribe();
     assert_eq!(recv(&ids, "subscribe from on_connect").expect("subscribe"), sub.packet_id.get());
-    assert_eq!(sub.subscriptions[0].filter.as_str(), "cmd");
+    assert_eq!(sub.subscriptions.get(0).unwrap().filter.as_str(), "cmd");
     conn.send(&packets::publish("cmd", b"ping", QoS::AtLeastOnce, 5));
     expect_ack(&mut conn, PacketType::PubAck, packets::pid(5));
     let reply = conn.expect_publish();
@@ -614,7 +614,7 @@ fn subscribe_simple_helper() {
     let mut conn = broker.accept(WAIT);
     let _ = conn.accept_connect(false);
     let sub = conn.ack_subscribe();
-    assert_eq!(sub.subscriptions[0].filter.as_str(), "news/#");
+    assert_eq!(sub.subscriptions.get(0).unwrap().filter.as_str(), "news/#");
     let mut retained = Publish::new(packets::topic("news/old"), Bytes::from_static(b"stale"));
     retained.retain = true;
     conn.send(&Packet::Publish(retained));

@@ -247,7 +247,7 @@ fn connect_v5_properties_will_and_credentials_decode_as_given() {
         maximum_packet_size: NonZeroU32::new(65_536),
         topic_alias_maximum: Some(5),
         request_problem_information: Some(false),
-        user_properties: vec![UserProperty { name: mqtt_str("k"), value: mqtt_str("v") }],
+        user_properties: vec![UserProperty { name: mqtt_str("k"), value: mqtt_str("v") }].into(),
         ..ConnectProperties::default()
     };
     let will_properties = WillProperties {
@@ -746,7 +746,8 @@ fn resubscribe_when_session_lost(version: ProtocolVersion) {
     let mut conn = broker.accept(WAIT);
     assert!(!conn.accept_connect(false).clean_start, "the client asked to resume");
     let again = conn.expect_subscribe();
-    let filters: Vec<_> = again.subscriptions.iter().map(|s| (s.filter.as_str(), s.options.qos)).collect();
+    let subscriptions = again.subscriptions.to_vec();
+    let filters: Vec<_> = subscriptions.iter().map(|s| (s.filter.as_str(), s.options.qos)).collect();
     assert_eq!(filters, [("a/#", QoS::AtLeastOnce), ("b", QoS::AtMostOnce)]);
     conn.send(&packets::suback(again.packet_id.get(), [ReasonCode::GrantedQoS1, ReasonCode::Success]));
     let results = wait_for(&rx, "on_subscribe of the re-subscription", |s| match s {

@@ -20,6 +20,10 @@ pub const MAX_PACKET_SIZE: u32 = VARINT_MAX + 5;
 /// next complete packet, or `None` without consuming anything when more bytes are
 /// needed. A packet over the maximum is rejected from its fixed header, before its
 /// body arrives, so a length field never makes anyone buffer or allocate more.
+/// Nor does the content: a decode allocates at most the bytes it is given plus a
+/// small constant (the boxed CONNECT, CONNACK or PUBLISH properties), since
+/// strings and payloads are slices of the input and lists are [`List`](crate::List)
+/// views of it.
 ///
 /// Encoding appends to a [`BufMut`] and leaves it unchanged on error.
 ///

@@ -116,6 +116,7 @@ mod connect;
 mod connection;
 mod disconnect;
 mod error;
+pub mod list;
 mod packet;
 mod primitives;
 pub mod properties;
@@ -134,6 +135,7 @@ pub use connection::{
 };
 pub use disconnect::{Auth, Disconnect};
 pub use error::{DecodeError, EncodeError};
+pub use list::{List, ListItem};
 pub use mqtt_session::{PacketId, QoS};
 pub use packet::{Packet, PacketType};
 pub use properties::{

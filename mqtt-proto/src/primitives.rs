@@ -132,6 +132,24 @@ impl<'a, B: Buffer, F: Fn(&'a [u8]) -> B> Parser<'a, F> {
         Ok((self.mk)(b))
     }
 
+    /// Checks a UTF-8 encoded string (MQTT 1.5.4) and skips it.
+    #[inline]
+    pub(crate) fn validate_string(&mut self) -> Result<(), DecodeError> {
+        validate_str(self.prefixed()?)
+    }
+
+    /// The bytes not read yet, without consuming them.
+    #[inline]
+    pub(crate) const fn unread(&self) -> &'a [u8] {
+        self.rest
+    }
+
+    /// `bytes` (a part of this packet's body) as the packet's buffer type.
+    #[inline]
+    pub(crate) fn buffer(&self, bytes: &'a [u8]) -> B {
+        (self.mk)(bytes)
+    }
+
     /// A UTF-8 encoded string (MQTT 1.5.4).
     #[inline]
     pub(crate) fn string(&mut self) -> Result<MqttStr<B>, DecodeError> {

@@ -2,12 +2,12 @@
 //! them, decoded by one loop that checks each property is known, allowed on the
 //! packet, and not repeated unless the specification lets it repeat.
 
-use alloc::vec::Vec;
 use core::num::{NonZeroU16, NonZeroU32};
 
 use bytes::Bytes;
 use mqtt_session::QoS;
 
+use crate::list::List;
 use crate::primitives::{Counter, Parser, Sink};
 use crate::string::Buffer;
 use crate::{DecodeError, EncodeError, MqttStr, TopicName};
@@ -117,7 +117,6 @@ pub(crate) enum Value<B: Buffer> {
     U32(u32),
     Str(MqttStr<B>),
     Bin(B),
-    Pair(MqttStr<B>, MqttStr<B>),
 }
 
 const fn bit(property: u8) -> u64 {
@@ -132,11 +131,20 @@ pub(crate) trait PropertySet<B: Buffer>: Default {
     const REPEATABLE: u64 = bit(USER_PROPERTY);
 
     fn set(&mut self, property: u8, value: Value<B>) -> Result<(), DecodeError>;
+    /// The User Properties, which `decode` sets as a view of the block.
+    fn user_properties_mut(&mut self) -> &mut List<UserProperty<B>, B>;
+    /// The repeatable Subscription Identifiers (PUBLISH only), likewise.
+    fn subscription_identifiers_mut(&mut self) -> Option<&mut List<NonZeroU32, B>> {
+        None
+    }
     fn emit<S: Sink>(&self, s: &mut S) -> Result<(), EncodeError>;
     fn is_empty(&self) -> bool;
 }
 
 /// Reads a property block: its length, then its properties.
+///
+/// User Properties and repeatable Subscription Identifiers are validated and
+/// counted here, then kept as views of the block: the lists cost no allocation.
 pub(crate) fn decode<'a, B, F, P>(p: &mut Parser<'a, F>) -> Result<P, DecodeError>
 where
     B: Buffer,
@@ -149,6 +157,9 @@ where
         return Ok(props);
     }
     let mut sub = p.sub(len as usize)?;
+    let block = sub.unread();
+    let id_list = props.subscription_identifiers_mut().is_some();
+    let (mut users, mut ids) = (0usize, 0usize);
     let mut seen = 0u64;
     while sub.remaining() > 0 {
         let raw = sub.varint()?;
@@ -166,17 +177,54 @@ where
             Kind::Byte => Value::Byte(sub.u8()?),
             Kind::U16 => Value::U16(sub.u16()?),
             Kind::U32 => Value::U32(sub.u32()?),
+            Kind::VarInt if id_list => {
+                if sub.varint()? == 0 {
+                    return Err(invalid(property));
+                }
+                ids += 1;
+                continue;
+            }
             Kind::VarInt => Value::U32(sub.varint()?),
             Kind::Str => Value::Str(sub.string()?),
             Kind::Bin => Value::Bin(sub.binary()?),
             Kind::Pair => {
-                let k = sub.string()?;
-                Value::Pair(k, sub.string()?)
+                sub.validate_string()?;
+                sub.validate_string()?;
+                users += 1;
+                continue;
             }
         };
         props.set(property, value)?;
     }
+    if users > 0 {
+        *props.user_properties_mut() = List::wire(p.buffer(block), users);
+    }
+    if ids > 0 {
+        if let Some(list) = props.subscription_identifiers_mut() {
+            *list = List::wire(p.buffer(block), ids);
+        }
+    }
     Ok(props)
+}
+
+/// The number of bytes of the value of `property` at the start of `rest`, in a
+/// property block that was validated before.
+pub(crate) fn value_len(property: u8, rest: &[u8]) -> Option<usize> {
+    let prefixed = |at: usize| -> Option<usize> {
+        let len = rest.get(at..at + 2)?;
+        Some(2 + usize::from(u16::from_be_bytes([len[0], len[1]])))
+    };
+    Some(match kind_of(property)? {
+        Kind::Byte => 1,
+        Kind::U16 => 2,
+        Kind::U32 => 4,
+        Kind::VarInt => rest.iter().take(4).position(|b| b & 0x80 == 0)? + 1,
+        Kind::Str | Kind::Bin => prefixed(0)?,
+        Kind::Pair => {
+            let first = prefixed(0)?;
+            first + prefixed(first)?
+        }
+    })
 }
 
 /// Writes a property block: its length, then its properties.
@@ -259,15 +307,6 @@ fn nonzero16(property: u8, v: Value<impl Buffer>) -> Result<NonZeroU16, DecodeEr
 fn nonzero32(property: u8, v: Value<impl Buffer>) -> Result<NonZeroU32, DecodeError> {
     NonZeroU32::new(u32_of(property, v)?).ok_or(invalid(property))
 }
-fn user<B: Buffer>(list: &mut Vec<UserProperty<B>>, v: Value<B>) -> Result<(), DecodeError> {
-    match v {
-        Value::Pair(name, value) => {
-            list.push(UserProperty { name, value });
-            Ok(())
-        }
-        _ => Err(invalid(USER_PROPERTY)),
-    }
-}
 
 fn put_u8<S: Sink>(s: &mut S, property: u8, v: Option<u8>) {
     if let Some(v) = v {
@@ -304,7 +343,7 @@ fn put_bin<S: Sink, B: Buffer>(s: &mut S, property: u8, v: Option<&B>) -> Result
     }
     Ok(())
 }
-fn put_user<S: Sink, B: Buffer>(s: &mut S, list: &[UserProperty<B>]) -> Result<(), EncodeError> {
+fn put_user<S: Sink, B: Buffer>(s: &mut S, list: &List<UserProperty<B>, B>) -> Result<(), EncodeError> {
     for p in list {
         s.u8(USER_PROPERTY);
         s.string(p.name.as_bytes())?;
@@ -351,6 +390,14 @@ fn put_format<S: Sink>(s: &mut S, v: Option<PayloadFormat>) {
     );
 }
 
+macro_rules! users {
+    () => {
+        fn user_properties_mut(&mut self) -> &mut List<UserProperty<B>, B> {
+            &mut self.user_properties
+        }
+    };
+}
+
 macro_rules! is_default {
     () => {
         fn is_empty(&self) -> bool {
@@ -380,10 +427,12 @@ pub struct ConnectProperties<B: Buffer = Bytes> {
     /// Authentication Data.
     pub authentication_data: Option<B>,
     /// User Properties, in order.
-    pub user_properties: Vec<UserProperty<B>>,
+    pub user_properties: List<UserProperty<B>, B>,
 }
 
 impl<B: Buffer> PropertySet<B> for ConnectProperties<B> {
+    users!();
+
     const ALLOWED: u64 = bit(SESSION_EXPIRY_INTERVAL)
         | bit(RECEIVE_MAXIMUM)
         | bit(MAXIMUM_PACKET_SIZE)
@@ -408,7 +457,7 @@ impl<B: Buffer> PropertySet<B> for ConnectProperties<B> {
             }
             AUTHENTICATION_METHOD => self.authentication_method = Some(str_of(property, v)?),
             AUTHENTICATION_DATA => self.authentication_data = Some(bin_of(property, v)?),
-            _ => user(&mut self.user_properties, v)?,
+            _ => return Err(invalid(property)),
         }
         Ok(())
     }
@@ -444,7 +493,7 @@ pub struct WillProperties<B: Buffer = Bytes> {
     /// Correlation Data.
     pub correlation_data: Option<B>,
     /// User Properties, in order.
-    pub user_properties: Vec<UserProperty<B>>,
+    pub user_properties: List<UserProperty<B>, B>,
 }
 
 fn response_topic<B: Buffer>(v: Value<B>) -> Result<TopicName<B>, DecodeError> {
@@ -453,6 +502,8 @@ fn response_topic<B: Buffer>(v: Value<B>) -> Result<TopicName<B>, DecodeError> {
 }
 
 impl<B: Buffer> PropertySet<B> for WillProperties<B> {
+    users!();
+
     const ALLOWED: u64 = bit(WILL_DELAY_INTERVAL)
         | bit(PAYLOAD_FORMAT_INDICATOR)
         | bit(MESSAGE_EXPIRY_INTERVAL)
@@ -469,7 +520,7 @@ impl<B: Buffer> PropertySet<B> for WillProperties<B> {
             CONTENT_TYPE => self.content_type = Some(str_of(property, v)?),
             RESPONSE_TOPIC => self.response_topic = Some(response_topic(v)?),
             CORRELATION_DATA => self.correlation_data = Some(bin_of(property, v)?),
-            _ => user(&mut self.user_properties, v)?,
+            _ => return Err(invalid(property)),
         }
         Ok(())
     }
@@ -508,7 +559,7 @@ pub struct ConnAckProperties<B: Buffer = Bytes> {
     /// Reason String.
     pub reason_string: Option<MqttStr<B>>,
     /// User Properties, in order.
-    pub user_properties: Vec<UserProperty<B>>,
+    pub user_properties: List<UserProperty<B>, B>,
     /// Wildcard Subscription Available; absent means true.
     pub wildcard_subscription_available: Option<bool>,
     /// Subscription Identifiers Available; absent means true.
@@ -528,6 +579,8 @@ pub struct ConnAckProperties<B: Buffer = Bytes> {
 }
 
 impl<B: Buffer> PropertySet<B> for ConnAckProperties<B> {
+    users!();
+
     const ALLOWED: u64 = bit(SESSION_EXPIRY_INTERVAL)
         | bit(RECEIVE_MAXIMUM)
         | bit(MAXIMUM_QOS)
@@ -578,7 +631,7 @@ impl<B: Buffer> PropertySet<B> for ConnAckProperties<B> {
             SERVER_REFERENCE => self.server_reference = Some(str_of(property, v)?),
             AUTHENTICATION_METHOD => self.authentication_method = Some(str_of(property, v)?),
             AUTHENTICATION_DATA => self.authentication_data = Some(bin_of(property, v)?),
-            _ => user(&mut self.user_properties, v)?,
+            _ => return Err(invalid(property)),
         }
         Ok(())
     }
@@ -620,15 +673,17 @@ pub struct PublishProperties<B: Buffer = Bytes> {
     /// Correlation Data.
     pub correlation_data: Option<B>,
     /// User Properties, in order.
-    pub user_properties: Vec<UserProperty<B>>,
+    pub user_properties: List<UserProperty<B>, B>,
     /// Subscription Identifiers of the subscriptions that matched (server to client;
     /// may repeat).
-    pub subscription_identifiers: Vec<NonZeroU32>,
+    pub subscription_identifiers: List<NonZeroU32, B>,
     /// Content Type.
     pub content_type: Option<MqttStr<B>>,
 }
 
 impl<B: Buffer> PropertySet<B> for PublishProperties<B> {
+    users!();
+
     const ALLOWED: u64 = bit(PAYLOAD_FORMAT_INDICATOR)
         | bit(MESSAGE_EXPIRY_INTERVAL)
         | bit(TOPIC_ALIAS)
@@ -639,6 +694,10 @@ impl<B: Buffer> PropertySet<B> for PublishProperties<B> {
         | bit(CONTENT_TYPE);
     const REPEATABLE: u64 = bit(USER_PROPERTY) | bit(SUBSCRIPTION_IDENTIFIER);
 
+    fn subscription_identifiers_mut(&mut self) -> Option<&mut List<NonZeroU32, B>> {
+        Some(&mut self.subscription_identifiers)
+    }
+
     fn set(&mut self, property: u8, v: Value<B>) -> Result<(), DecodeError> {
         match property {
             PAYLOAD_FORMAT_INDICATOR => self.payload_format = Some(payload_format(v)?),
@@ -646,9 +705,8 @@ impl<B: Buffer> PropertySet<B> for PublishProperties<B> {
             TOPIC_ALIAS => self.topic_alias = Some(nonzero16(property, v)?),
             RESPONSE_TOPIC => self.response_topic = Some(response_topic(v)?),
             CORRELATION_DATA => self.correlation_data = Some(bin_of(property, v)?),
-            SUBSCRIPTION_IDENTIFIER => self.subscription_identifiers.push(nonzero32(property, v)?),
             CONTENT_TYPE => self.content_type = Some(str_of(property, v)?),
-            _ => user(&mut self.user_properties, v)?,
+            _ => return Err(invalid(property)),
         }
         Ok(())
     }
@@ -696,16 +754,18 @@ pub struct AckProperties<B: Buffer = Bytes> {
     /// Reason String: diagnostics for a human.
     pub reason_string: Option<MqttStr<B>>,
     /// User Properties, in order.
-    pub user_properties: Vec<UserProperty<B>>,
+    pub user_properties: List<UserProperty<B>, B>,
 }
 
 impl<B: Buffer> PropertySet<B> for AckProperties<B> {
+    users!();
+
     const ALLOWED: u64 = bit(REASON_STRING) | bit(USER_PROPERTY);
 
     fn set(&mut self, property: u8, v: Value<B>) -> Result<(), DecodeError> {
         match property {
             REASON_STRING => self.reason_string = Some(str_of(property, v)?),
-            _ => user(&mut self.user_properties, v)?,
+            _ => return Err(invalid(property)),
         }
         Ok(())
     }
@@ -726,16 +786,18 @@ pub struct SubscribeProperties<B: Buffer = Bytes> {
     /// Subscription Identifier, 1 to 268,435,455.
     pub subscription_identifier: Option<NonZeroU32>,
     /// User Properties, in order.
-    pub user_properties: Vec<UserProperty<B>>,
+    pub user_properties: List<UserProperty<B>, B>,
 }
 
 impl<B: Buffer> PropertySet<B> for SubscribeProperties<B> {
+    users!();
+
     const ALLOWED: u64 = bit(SUBSCRIPTION_IDENTIFIER) | bit(USER_PROPERTY);
 
     fn set(&mut self, property: u8, v: Value<B>) -> Result<(), DecodeError> {
         match property {
             SUBSCRIPTION_IDENTIFIER => self.subscription_identifier = Some(nonzero32(property, v)?),
-            _ => user(&mut self.user_properties, v)?,
+            _ => return Err(invalid(property)),
         }
         Ok(())
     }
@@ -757,14 +819,17 @@ impl<B: Buffer> PropertySet<B> for SubscribeProperties<B> {
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
 pub struct UnsubscribeProperties<B: Buffer = Bytes> {
     /// User Properties, in order.
-    pub user_properties: Vec<UserProperty<B>>,
+    pub user_properties: List<UserProperty<B>, B>,
 }
 
 impl<B: Buffer> PropertySet<B> for UnsubscribeProperties<B> {
+    users!();
+
     const ALLOWED: u64 = bit(USER_PROPERTY);
 
-    fn set(&mut self, _: u8, v: Value<B>) -> Result<(), DecodeError> {
-        user(&mut self.user_properties, v)
+    fn set(&mut self, property: u8, _: Value<B>) -> Result<(), DecodeError> {
+        // User Properties are counted by `decode`, never set one by one.
+        Err(invalid(property))
     }
 
     fn emit<S: Sink>(&self, s: &mut S) -> Result<(), EncodeError> {
@@ -784,12 +849,14 @@ pub struct DisconnectProperties<B: Buffer = Bytes> {
     /// Reason String.
     pub reason_string: Option<MqttStr<B>>,
     /// User Properties, in order.
-    pub user_properties: Vec<UserProperty<B>>,
+    pub user_properties: List<UserProperty<B>, B>,
     /// Server Reference: another server to use.
     pub server_reference: Option<MqttStr<B>>,
 }
 
 impl<B: Buffer> PropertySet<B> for DisconnectProperties<B> {
+    users!();
+
     const ALLOWED: u64 = bit(SESSION_EXPIRY_INTERVAL) | bit(REASON_STRING) | bit(USER_PROPERTY) | bit(SERVER_REFERENCE);
 
     fn set(&mut self, property: u8, v: Value<B>) -> Result<(), DecodeError> {
@@ -797,7 +864,7 @@ impl<B: Buffer> PropertySet<B> for DisconnectProperties<B> {
             SESSION_EXPIRY_INTERVAL => self.session_expiry_interval = Some(u32_of(property, v)?),
             REASON_STRING => self.reason_string = Some(str_of(property, v)?),
             SERVER_REFERENCE => self.server_reference = Some(str_of(property, v)?),
-            _ => user(&mut self.user_properties, v)?,
+            _ => return Err(invalid(property)),
         }
         Ok(())
     }
@@ -822,10 +889,12 @@ pub struct AuthProperties<B: Buffer = Bytes> {
     /// Reason String.
     pub reason_string: Option<MqttStr<B>>,
     /// User Properties, in order.
-    pub user_properties: Vec<UserProperty<B>>,
+    pub user_properties: List<UserProperty<B>, B>,
 }
 
 impl<B: Buffer> PropertySet<B> for AuthProperties<B> {
+    users!();
+
     const ALLOWED: u64 =
         bit(AUTHENTICATION_METHOD) | bit(AUTHENTICATION_DATA) | bit(REASON_STRING) | bit(USER_PROPERTY);
 
@@ -834,7 +903,7 @@ impl<B: Buffer> PropertySet<B> for AuthProperties<B> {
             AUTHENTICATION_METHOD => self.authentication_method = Some(str_of(property, v)?),
             AUTHENTICATION_DATA => self.authentication_data = Some(bin_of(property, v)?),
             REASON_STRING => self.reason_string = Some(str_of(property, v)?),
-            _ => user(&mut self.user_properties, v)?,
+            _ => return Err(invalid(property)),
         }
         Ok(())
     }

@@ -9,11 +9,27 @@ use bytes::Bytes;
 
 use crate::DecodeError;
 
-mod sealed {
-    pub trait Sealed {}
-    impl Sealed for bytes::Bytes {}
-    impl Sealed for &[u8] {}
-    impl Sealed for alloc::vec::Vec<u8> {}
+pub(crate) mod sealed {
+    pub trait Sealed {
+        /// The bytes `start..end` of this buffer, as the same kind of buffer:
+        /// zero-copy for `Bytes` and `&[u8]`. Callers keep the range in bounds.
+        fn sub(&self, start: usize, end: usize) -> Self;
+    }
+    impl Sealed for bytes::Bytes {
+        fn sub(&self, start: usize, end: usize) -> Self {
+            self.slice(start..end)
+        }
+    }
+    impl Sealed for &[u8] {
+        fn sub(&self, start: usize, end: usize) -> Self {
+            &self[start..end]
+        }
+    }
+    impl Sealed for alloc::vec::Vec<u8> {
+        fn sub(&self, start: usize, end: usize) -> Self {
+            self[start..end].to_vec()
+        }
+    }
 }
 
 /// An immutable byte container that packets store their strings and payloads in.

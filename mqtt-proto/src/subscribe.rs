@@ -5,6 +5,7 @@ use alloc::vec::Vec;
 use bytes::Bytes;
 use mqtt_session::{PacketId, QoS};
 
+use crate::list::List;
 use crate::primitives::{Parser, Sink};
 use crate::properties::{self, AckProperties, PropertySet, SubscribeProperties, UnsubscribeProperties};
 use crate::publish::reason_code;
@@ -51,7 +52,7 @@ impl SubscriptionOptions {
             | ((self.retain_handling as u8) << 4)
     }
 
-    fn from_byte(b: u8, version: ProtocolVersion) -> Result<Self, DecodeError> {
+    pub(crate) fn from_byte(b: u8, version: ProtocolVersion) -> Result<Self, DecodeError> {
         let reserved = if version.is_v5() { 0xC0 } else { 0xFC };
         if b & reserved != 0 {
             // MQTT-3.8.3-4 (3.1.1), MQTT-3.8.3-5 (5.0).
@@ -101,7 +102,7 @@ pub struct Subscribe<B: Buffer = Bytes> {
     /// Packet identifier.
     pub packet_id: PacketId,
     /// The filters, at least one (MQTT-3.8.3-3).
-    pub subscriptions: Vec<Subscription<B>>,
+    pub subscriptions: List<Subscription<B>, B>,
     /// MQTT 5 properties.
     pub properties: SubscribeProperties<B>,
 }
@@ -113,7 +114,8 @@ impl<B: Buffer> Subscribe<B> {
     {
         let packet_id = p.packet_id()?;
         let properties = if p.version.is_v5() { properties::decode(p)? } else { SubscribeProperties::default() };
-        let mut subscriptions = Vec::new();
+        let payload = p.unread();
+        let mut count = 0;
         while p.remaining() > 0 {
             let filter = p.topic_filter()?;
             let b = p.u8()?;
@@ -122,12 +124,12 @@ impl<B: Buffer> Subscribe<B> {
                 // MQTT-3.8.3-4: No Local on a shared subscription is a protocol error.
                 return Err(DecodeError::InvalidSubscriptionOptions(b));
             }
-            subscriptions.push(Subscription { filter, options });
+            count += 1;
         }
-        if subscriptions.is_empty() {
+        if count == 0 {
             return Err(DecodeError::NoTopicFilters { packet: PacketType::Subscribe });
         }
-        Ok(Self { packet_id, subscriptions, properties })
+        Ok(Self { packet_id, subscriptions: List::wire(p.buffer(payload), count), properties })
     }
 
     pub(crate) fn emit<S: Sink>(&self, version: ProtocolVersion, s: &mut S) -> Result<(), EncodeError> {
@@ -227,7 +229,7 @@ pub struct Unsubscribe<B: Buffer = Bytes> {
     /// Packet identifier.
     pub packet_id: PacketId,
     /// The filters, at least one (MQTT-3.10.3-2).
-    pub filters: Vec<TopicFilter<B>>,
+    pub filters: List<TopicFilter<B>, B>,
     /// MQTT 5 properties.
     pub properties: UnsubscribeProperties<B>,
 }
@@ -239,14 +241,16 @@ impl<B: Buffer> Unsubscribe<B> {
     {
         let packet_id = p.packet_id()?;
         let properties = if p.version.is_v5() { properties::decode(p)? } else { UnsubscribeProperties::default() };
-        let mut filters = Vec::new();
+        let payload = p.unread();
+        let mut count = 0;
         while p.remaining() > 0 {
-            filters.push(p.topic_filter()?);
+            p.topic_filter()?;
+            count += 1;
         }
-        if filters.is_empty() {
+        if count == 0 {
             return Err(DecodeError::NoTopicFilters { packet: PacketType::Unsubscribe });
         }
-        Ok(Self { packet_id, filters, properties })
+        Ok(Self { packet_id, filters: List::wire(p.buffer(payload), count), properties })
     }
 
     pub(crate) fn emit<S: Sink>(&self, version: ProtocolVersion, s: &mut S) -> Result<(), EncodeError> {

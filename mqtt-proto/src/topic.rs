@@ -152,6 +152,11 @@ impl<B: Buffer> TopicFilter<B> {
         self.0.as_bytes()
     }
 
+    /// A filter from bytes validated before (a decoded packet's list).
+    pub(crate) const fn from_validated(bytes: B) -> Self {
+        Self(MqttStr::from_validated(bytes))
+    }
+
     /// Whether this is a shared subscription (`$share/{name}/{filter}`).
     #[must_use]
     pub fn is_shared(&self) -> bool {

@@ -11,8 +11,8 @@ use core::num::{NonZeroU16, NonZeroU32};
 use bytes::{Bytes, BytesMut};
 use mqtt_proto::{
     Ack, Auth, CloseReason, Codec, ConnAckProperties, Connect, DecodeError, Disconnect, DisconnectProperties, Event,
-    Packet, PacketType, ProtocolVersion, ProtocolViolation, Publish, PublishProperties, QosPid, ReasonCode, SubAck,
-    Subscribe, TopicFilter, Unsubscribe, UserProperty,
+    List, Packet, PacketType, ProtocolVersion, ProtocolViolation, Publish, PublishProperties, QosPid, ReasonCode,
+    SubAck, Subscribe, Subscription, TopicFilter, Unsubscribe, UserProperty,
 };
 use sim::*;
 
@@ -218,12 +218,12 @@ fn packets_only_a_client_sends_are_protocol_errors() {
             Packet::PingReq,
             Packet::Subscribe(Subscribe {
                 packet_id: pid(1),
-                subscriptions: vec![(filter.clone(), Q1).into()],
+                subscriptions: List::from([Subscription::from((filter.clone(), Q1))]),
                 properties: Default::default(),
             }),
             Packet::Unsubscribe(Unsubscribe {
                 packet_id: pid(2),
-                filters: vec![filter],
+                filters: vec![filter].into(),
                 properties: Default::default(),
             }),
             Packet::from(Connect::new(version, mqtt_str("server?"))),
@@ -344,7 +344,7 @@ fn script(version: ProtocolVersion) -> (mqtt_proto::Options, Vec<Packet>) {
             connack_props(ConnAckProperties {
                 receive_maximum: NonZeroU16::new(5),
                 reason_string: Some(mqtt_str("hello")),
-                user_properties: vec![user("k", "v")],
+                user_properties: vec![user("k", "v")].into(),
                 ..Default::default()
             })
         } else {
@@ -363,7 +363,7 @@ fn script(version: ProtocolVersion) -> (mqtt_proto::Options, Vec<Packet>) {
         opts.properties.topic_alias_maximum = Some(4);
         let mut define = Publish::new(topic("long/topic/name"), Bytes::from_static(b"d"));
         define.properties_mut().topic_alias = NonZeroU16::new(2);
-        define.properties_mut().user_properties = vec![user("x", "1")];
+        define.properties_mut().user_properties = vec![user("x", "1")].into();
         let mut reuse = Publish::new(mqtt_proto::TopicName::default(), Bytes::from_static(b"r"));
         reuse.properties_mut().topic_alias = NonZeroU16::new(2);
         packets.push(Packet::Publish(define));

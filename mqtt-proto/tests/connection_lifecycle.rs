@@ -159,7 +159,7 @@ fn v5_will_properties_are_encoded() {
             content_type: Some(mqtt_str("application/json")),
             response_topic: Some(topic("clients/sim/reply")),
             correlation_data: Some(Bytes::from_static(b"\x01\x02")),
-            user_properties: vec![user("a", "1"), user("a", "2")],
+            user_properties: vec![user("a", "1"), user("a", "2")].into(),
         },
     };
     let mut sim = Sim::new(options(ProtocolVersion::V5).with_will(will.clone()));
@@ -222,7 +222,7 @@ fn v5_connect_carries_every_property_set() {
         request_problem_information: Some(false),
         authentication_method: Some(mqtt_str("TOKEN")),
         authentication_data: Some(Bytes::from_static(b"abc")),
-        user_properties: vec![user("region", "eu"), user("region", "us")],
+        user_properties: vec![user("region", "eu"), user("region", "us")].into(),
     };
     let mut opts = options(ProtocolVersion::V5);
     opts.properties = properties.clone();
@@ -332,7 +332,7 @@ fn mqtt_3_2_2_7_v5_connack_failure_codes_close_the_connection_as_refused() {
         let properties = ConnAckProperties {
             reason_string: Some(mqtt_str("go away")),
             server_reference: Some(mqtt_str("other.example:1883")),
-            user_properties: vec![user("k", "v")],
+            user_properties: vec![user("k", "v")].into(),
             ..Default::default()
         };
         let connack = ConnAck { session_present: false, reason_code: code, properties: properties.clone() };
@@ -380,7 +380,7 @@ fn v5_connack_properties_are_exposed_in_connected_and_server_limits() {
         assigned_client_identifier: None,
         topic_alias_maximum: Some(4),
         reason_string: Some(mqtt_str("welcome")),
-        user_properties: vec![user("node", "b2")],
+        user_properties: vec![user("node", "b2")].into(),
         wildcard_subscription_available: Some(false),
         subscription_identifiers_available: Some(false),
         shared_subscription_available: Some(false),
@@ -592,7 +592,7 @@ fn mqtt_3_14_4_1_v5_disconnect_sends_reason_code_and_properties_then_nothing() {
     let properties = DisconnectProperties {
         session_expiry_interval: Some(0),
         reason_string: Some(mqtt_str("shutting down")),
-        user_properties: vec![user("why", "maintenance")],
+        user_properties: vec![user("why", "maintenance")].into(),
         server_reference: None,
     };
     sim.client.disconnect_with(ReasonCode::DisconnectWithWillMessage, properties.clone());
@@ -645,7 +645,7 @@ fn v5_server_disconnect_closes_with_its_reason_code_and_properties() {
     let properties = DisconnectProperties {
         session_expiry_interval: None,
         reason_string: Some(mqtt_str("maintenance window")),
-        user_properties: vec![user("eta", "10m")],
+        user_properties: vec![user("eta", "10m")].into(),
         server_reference: Some(mqtt_str("other.example")),
     };
     let disconnect = Disconnect { reason_code: ReasonCode::ServerShuttingDown, properties: properties.clone() };

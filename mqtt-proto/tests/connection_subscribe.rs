@@ -141,7 +141,7 @@ fn v5_suback_failure_codes_and_properties_reported() {
     sim.recv();
     let properties = mqtt_proto::AckProperties {
         reason_string: Some(mqtt_str("not today")),
-        user_properties: vec![UserProperty { name: mqtt_str("k"), value: mqtt_str("v") }],
+        user_properties: vec![UserProperty { name: mqtt_str("k"), value: mqtt_str("v") }].into(),
     };
     sim.send(Packet::SubAck(SubAck { packet_id: id, reason_codes: failures.to_vec(), properties: properties.clone() }));
     let events = sim.take_events();

@@ -318,7 +318,7 @@ fn mqtt_3_14_2_3_disconnect_reason_string_left_out_when_too_large() {
     let properties = DisconnectProperties {
         session_expiry_interval: Some(0),
         reason_string: Some(mqtt_str(&"going away ".repeat(5))),
-        user_properties: vec![UserProperty { name: mqtt_str("k"), value: mqtt_str("v") }],
+        user_properties: vec![UserProperty { name: mqtt_str("k"), value: mqtt_str("v") }].into(),
         ..Default::default()
     };
     sim.client.disconnect_with(ReasonCode::DisconnectWithWillMessage, properties);

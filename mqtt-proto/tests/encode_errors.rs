@@ -13,7 +13,7 @@ use mqtt_proto::properties::{
     SubscribeProperties, UnsubscribeProperties, WillProperties,
 };
 use mqtt_proto::{
-    Ack, Auth, Codec, ConnAck, Connect, Disconnect, EncodeError, MAX_PACKET_SIZE, MqttStr, Packet, PacketType,
+    Ack, Auth, Codec, ConnAck, Connect, Disconnect, EncodeError, List, MAX_PACKET_SIZE, MqttStr, Packet, PacketType,
     ProtocolVersion, Publish, QoS, QosPid, ReasonCode, RetainHandling, SubAck, Subscribe, Subscription,
     SubscriptionOptions, TopicFilter, TopicName, UnsubAck, Unsubscribe, UserProperty, Will,
 };
@@ -39,7 +39,7 @@ fn subscription(f: &str) -> Subscription {
 }
 
 fn subscribe(subscriptions: Vec<Subscription>) -> Subscribe {
-    Subscribe { packet_id: pid(1), subscriptions, properties: SubscribeProperties::default() }
+    Subscribe { packet_id: pid(1), subscriptions: subscriptions.into(), properties: SubscribeProperties::default() }
 }
 
 /// `n` bytes of 'a' as a string.
@@ -76,7 +76,7 @@ fn string_longer_than_65535_bytes() {
 
     // In a property: a User Property value, a Reason String.
     let mut p = publish("t", Bytes::new());
-    p.properties_mut().user_properties = vec![user("k", &long)];
+    p.properties_mut().user_properties = vec![user("k", &long)].into();
     assert_eq!(encode_error(codec(V5), &Packet::Publish(p)), too_long);
     let d = Disconnect {
         reason_code: ReasonCode::Success,
@@ -147,7 +147,8 @@ fn subscription_identifier_above_268435455() {
     assert_eq!(encode_error(codec(V5), &Packet::Subscribe(sub)), E::ValueTooLarge { value: 268_435_456 });
 
     let mut p = publish("t", Bytes::new());
-    p.properties_mut().subscription_identifiers = vec![NonZeroU32::new(1).unwrap(), NonZeroU32::new(u32::MAX).unwrap()];
+    p.properties_mut().subscription_identifiers =
+        vec![NonZeroU32::new(1).unwrap(), NonZeroU32::new(u32::MAX).unwrap()].into();
     assert_eq!(encode_error(codec(V5), &Packet::Publish(p)), E::ValueTooLarge { value: u32::MAX });
 }
 
@@ -207,7 +208,7 @@ fn packet_over_the_protocol_maximum() {
 fn property_length_over_the_protocol_maximum() {
     let name = MqttStr::try_from("n".repeat(65_535)).unwrap();
     let mut p = publish("t", Bytes::new());
-    p.properties_mut().user_properties = vec![UserProperty { name, value: MqttStr::default() }; 4_097];
+    p.properties_mut().user_properties = vec![UserProperty { name, value: MqttStr::default() }; 4_097].into();
     let error = encode_error(codec(V5), &Packet::Publish(p));
     assert!(matches!(error, E::ValueTooLarge { value: 268_517_380 } | E::PacketTooLarge { .. }), "{error:?}");
 }
@@ -251,7 +252,8 @@ fn mqtt_3_8_3_3_no_topic_filters() {
     for version in [V3_1, V3_1_1, V5] {
         let sub = subscribe(vec![]);
         assert_eq!(encode_error(codec(version), &Packet::Subscribe(sub)), E::NoTopicFilters { packet: P::Subscribe });
-        let unsub = Unsubscribe { packet_id: pid(1), filters: vec![], properties: UnsubscribeProperties::default() };
+        let unsub =
+            Unsubscribe { packet_id: pid(1), filters: List::new(), properties: UnsubscribeProperties::default() };
         let error = encode_error(codec(version), &Packet::Unsubscribe(unsub));
         assert_eq!(error, E::NoTopicFilters { packet: P::Unsubscribe });
     }
@@ -373,18 +375,18 @@ fn not_in_version() {
     let puback_props = Ack {
         packet_id: pid(1),
         reason_code: ReasonCode::Success,
-        properties: AckProperties { user_properties: vec![user("a", "b")], ..Default::default() },
+        properties: AckProperties { user_properties: vec![user("a", "b")].into(), ..Default::default() },
     };
     let mut no_local = subscribe(vec![subscription("a")]);
-    no_local.subscriptions[0].options.no_local = true;
+    no_local.subscriptions.make_mut()[0].options.no_local = true;
     let mut retain_handling = subscribe(vec![subscription("a")]);
-    retain_handling.subscriptions[0].options.retain_handling = RetainHandling::DoNotSend;
+    retain_handling.subscriptions.make_mut()[0].options.retain_handling = RetainHandling::DoNotSend;
     let mut sub_id = subscribe(vec![subscription("a")]);
     sub_id.properties.subscription_identifier = NonZeroU32::new(1);
     let unsub_props = Unsubscribe {
         packet_id: pid(1),
-        filters: vec![filter("a")],
-        properties: UnsubscribeProperties { user_properties: vec![user("a", "b")] },
+        filters: vec![filter("a")].into(),
+        properties: UnsubscribeProperties { user_properties: vec![user("a", "b")].into() },
     };
     let unsuback_codes =
         UnsubAck { packet_id: pid(1), reason_codes: vec![ReasonCode::Success], properties: Default::default() };
@@ -480,12 +482,12 @@ fn v5_maximum_qos_2() {
 #[test]
 fn v5_mqtt_3_8_3_4_no_local_on_shared_subscription() {
     let mut sub = subscribe(vec![subscription("a"), subscription("$share/g/a")]);
-    sub.subscriptions[1].options.no_local = true;
+    sub.subscriptions.make_mut()[1].options.no_local = true;
     let error = encode_error(codec(V5), &Packet::Subscribe(sub.clone()));
     assert!(matches!(error, E::Forbidden { packet: P::Subscribe, .. }), "{error:?}");
     // No Local on a non-shared subscription is fine.
     let mut fine = subscribe(vec![subscription("a")]);
-    fine.subscriptions[0].options.no_local = true;
+    fine.subscriptions.make_mut()[0].options.no_local = true;
     assert!(codec(V5).encoded_len(&Packet::Subscribe(fine)).is_ok());
 }
 

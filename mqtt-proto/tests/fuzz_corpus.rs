@@ -92,3 +92,58 @@ fn every_corpus_directory_is_a_known_target() {
         }
     }
 }
+
+/// Issue: "decoding never allocates more than the input it was given". Packets
+/// packed with the smallest list elements the wire allows (a User Property of
+/// two empty strings is 5 bytes, a Subscription Identifier 2, a one-byte filter
+/// 3 or 4) decode within the input's size plus `ALLOC_BASE`, owned and borrowed
+/// (`check_decode` measures both), and their lists read back whole.
+#[test]
+fn dense_lists_decode_within_the_input_size() {
+    use bytes::Bytes;
+    use mqtt_proto::{
+        Codec, List, MqttStr, Packet, ProtocolVersion, Publish, QoS, Subscribe, Subscription, TopicFilter, TopicName,
+        Unsubscribe, UserProperty,
+    };
+
+    const N: usize = 10_000;
+    let empty = MqttStr::try_from("").expect("empty string");
+    let users: List<UserProperty> =
+        (0..N).map(|_| UserProperty { name: empty.clone(), value: empty.clone() }).collect();
+    let filter = TopicFilter::try_from("a").expect("filter");
+    let id = mqtt_proto::PacketId::new(1).expect("id");
+
+    let mut publish = Publish::new(TopicName::try_from("t").expect("topic"), Bytes::new());
+    let props = publish.properties_mut();
+    props.user_properties = users.clone();
+    props.subscription_identifiers = (0..N).map(|_| core::num::NonZeroU32::MIN).collect();
+    let mut subscribe = Subscribe {
+        packet_id: id,
+        subscriptions: (0..N).map(|_| Subscription::from((filter.clone(), QoS::AtLeastOnce))).collect(),
+        properties: Default::default(),
+    };
+    subscribe.properties.user_properties = users.clone();
+    let unsubscribe = Unsubscribe {
+        packet_id: id,
+        filters: (0..N).map(|_| filter.clone()).collect(),
+        properties: Default::default(),
+    };
+
+    let codec = Codec::new(ProtocolVersion::V5);
+    for packet in [Packet::Publish(publish), Packet::Subscribe(subscribe), Packet::Unsubscribe(unsubscribe)] {
+        let mut wire = Vec::new();
+        codec.encode(&packet, &mut wire).expect("encodes");
+        checks::check_decode(ProtocolVersion::V5, &wire);
+        let (decoded, _) = codec.decode_slice(&wire).expect("decodes").expect("whole");
+        let lens = match &decoded {
+            Packet::Publish(p) => {
+                let props = p.properties().expect("properties");
+                [props.user_properties.iter().count(), props.subscription_identifiers.iter().count()]
+            }
+            Packet::Subscribe(s) => [s.properties.user_properties.iter().count(), s.subscriptions.iter().count()],
+            Packet::Unsubscribe(u) => [N, u.filters.iter().count()],
+            other => panic!("decoded {other:?}"),
+        };
+        assert_eq!(lens, [N, N], "every element reads back from {:?}", packet.packet_type());
+    }
+}

@@ -16,7 +16,7 @@ mod strategies;
 
 use bytes::{Bytes, BytesMut};
 use mqtt_proto::{
-    Buffer, Codec, ConnAck, DecodeError, EncodeError, MAX_PACKET_SIZE, MqttStr, Packet, PacketId, PacketType,
+    Buffer, Codec, ConnAck, DecodeError, EncodeError, List, MAX_PACKET_SIZE, MqttStr, Packet, PacketId, PacketType,
     ProtocolVersion, Publish, QoS, ReasonCode, SubAck, Subscribe, Subscription, SubscriptionOptions, TopicFilter,
     TopicName, UnsubAck, UserProperty,
 };
@@ -132,8 +132,11 @@ fn check_strs<'a, B: Buffer + 'a>(strs: impl IntoIterator<Item = &'a MqttStr<B>>
     Ok(())
 }
 
-fn check_users<B: Buffer>(users: &[UserProperty<B>]) -> Result<(), TestCaseError> {
-    check_strs(users.iter().flat_map(|u| [&u.name, &u.value]))
+fn check_users<B: Buffer>(users: &List<UserProperty<B>, B>) -> Result<(), TestCaseError> {
+    for u in users {
+        check_strs([&u.name, &u.value])?;
+    }
+    Ok(())
 }
 
 fn check_code(code: ReasonCode, packet: PacketType, version: ProtocolVersion) -> Result<(), TestCaseError> {
@@ -480,7 +483,7 @@ fn regression_subscribe_no_local_on_shared_subscription_is_not_encoded() {
     let options = SubscriptionOptions { no_local: true, ..SubscriptionOptions::default() };
     let subscribe = Subscribe {
         packet_id: pid(1),
-        subscriptions: vec![Subscription { filter: TopicFilter::try_from("$share/g/a").unwrap(), options }],
+        subscriptions: vec![Subscription { filter: TopicFilter::try_from("$share/g/a").unwrap(), options }].into(),
         properties: Default::default(),
     };
     assert_not_encoded(ProtocolVersion::V5, Packet::Subscribe(subscribe));

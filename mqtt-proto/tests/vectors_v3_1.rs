@@ -185,7 +185,8 @@ fn subscribe() -> Packet {
         subscriptions: vec![
             Subscription { filter: filter("a/#"), options: SubscriptionOptions::new(QoS::ExactlyOnce) },
             Subscription { filter: filter("+/b"), options: SubscriptionOptions::new(QoS::AtMostOnce) },
-        ],
+        ]
+        .into(),
         properties: Default::default(),
     })
 }
@@ -222,7 +223,7 @@ fn suback_granted_qos() {
 fn unsubscribe() -> Packet {
     Packet::Unsubscribe(Unsubscribe {
         packet_id: pid(3),
-        filters: vec![filter("a/#"), filter("+/b")],
+        filters: vec![filter("a/#"), filter("+/b")].into(),
         properties: Default::default(),
     })
 }

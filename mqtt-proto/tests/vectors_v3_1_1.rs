@@ -259,7 +259,8 @@ fn subscribe_several_filters() {
             Subscription { filter: filter("a/b"), options: SubscriptionOptions::new(QoS::AtLeastOnce) },
             Subscription { filter: filter("c/d"), options: SubscriptionOptions::new(QoS::ExactlyOnce) },
             Subscription { filter: filter("#"), options: SubscriptionOptions::new(QoS::AtMostOnce) },
-        ],
+        ]
+        .into(),
         properties: Default::default(),
     };
     let wire = cat(&[
@@ -300,8 +301,11 @@ fn suback_granted_and_failure() {
 /// Two filters, packed contiguously (MQTT-3.10.3-1); flags 0010 (MQTT-3.10.1-1).
 #[test]
 fn unsubscribe_two_filters() {
-    let unsubscribe =
-        Unsubscribe { packet_id: pid(11), filters: vec![filter("a/b"), filter("c/d")], properties: Default::default() };
+    let unsubscribe = Unsubscribe {
+        packet_id: pid(11),
+        filters: vec![filter("a/b"), filter("c/d")].into(),
+        properties: Default::default(),
+    };
     let wire = cat(&[
         &[0xA2, 0x0C],  // UNSUBSCRIBE, flags 0010; remaining length 12
         &[0x00, 0x0B],  // packet identifier 11

@@ -89,7 +89,7 @@ fn connect_every_property_and_will_property() {
                 content_type: Some(s("text")),
                 response_topic: Some(topic("reply")),
                 correlation_data: Some(bin(&[0xAB, 0xCD])),
-                user_properties: vec![user("k", "v")],
+                user_properties: vec![user("k", "v")].into(),
             },
         }),
         username: Some(s("user")),
@@ -103,7 +103,7 @@ fn connect_every_property_and_will_property() {
             request_problem_information: Some(false),
             authentication_method: Some(s("SCRAM")),
             authentication_data: Some(bin(&[1, 2, 3])),
-            user_properties: vec![user("a", "1"), user("b", "2")],
+            user_properties: vec![user("a", "1"), user("b", "2")].into(),
         },
     };
     let wire = cat(&[
@@ -209,7 +209,7 @@ fn connack_every_property() {
         assigned_client_identifier: Some(s("auto")),
         topic_alias_maximum: Some(5),
         reason_string: Some(s("ok")),
-        user_properties: vec![user("x", "y")],
+        user_properties: vec![user("x", "y")].into(),
         wildcard_subscription_available: Some(false),
         subscription_identifiers_available: Some(true),
         shared_subscription_available: Some(false),
@@ -297,8 +297,8 @@ fn publish_every_property() {
         topic_alias: nz16(5),
         response_topic: Some(topic("r/1")),
         correlation_data: Some(bin(&[0xDE, 0xAD, 0xBE, 0xEF])),
-        user_properties: vec![user("z", "1"), user("a", "2"), user("z", "3")],
-        subscription_identifiers: vec![nz32(1), nz32(16_384), nz32(268_435_455), nz32(1)],
+        user_properties: vec![user("z", "1"), user("a", "2"), user("z", "3")].into(),
+        subscription_identifiers: vec![nz32(1), nz32(16_384), nz32(268_435_455), nz32(1)].into(),
         content_type: Some(s("text/plain")),
     };
     let wire = cat(&[
@@ -356,9 +356,9 @@ fn user_property_order_is_kept() {
         .expect("properties")
         .user_properties
         .iter()
-        .map(|p| (p.name.as_str(), p.value.as_str()))
+        .map(|p| (p.name.to_string(), p.value.to_string()))
         .collect();
-    assert_eq!(pairs, [("b", "1"), ("a", "2"), ("b", "3")]);
+    assert_eq!(pairs, [("b", "1"), ("a", "2"), ("b", "3")].map(|(n, v)| (n.to_owned(), v.to_owned())));
 }
 
 // ---------------------------------------------------------------------------
@@ -458,7 +458,7 @@ fn acks_with_properties() {
     let success_with_user = Packet::PubComp(ack(
         10,
         ReasonCode::Success,
-        AckProperties { user_properties: vec![user("a", "b")], ..Default::default() },
+        AckProperties { user_properties: vec![user("a", "b")].into(), ..Default::default() },
     ));
     let wire = cat(&[
         &[0x70, 0x0B],             // PUBCOMP, remaining length 11
@@ -500,10 +500,11 @@ fn subscribe_options_and_properties() {
                     retain_handling: RetainHandling::SendAtSubscribeIfNew,
                 },
             },
-        ],
+        ]
+        .into(),
         properties: SubscribeProperties {
             subscription_identifier: Some(nz32(7)),
-            user_properties: vec![user("u", "v")],
+            user_properties: vec![user("u", "v")].into(),
         },
     };
     let wire = cat(&[
@@ -524,8 +525,12 @@ fn subscribe_options_and_properties() {
 fn subscribe_largest_subscription_identifier() {
     let subscribe = Subscribe {
         packet_id: pid(1),
-        subscriptions: vec![Subscription { filter: filter("#"), options: SubscriptionOptions::new(QoS::AtMostOnce) }],
-        properties: SubscribeProperties { subscription_identifier: Some(nz32(268_435_455)), user_properties: vec![] },
+        subscriptions: vec![Subscription { filter: filter("#"), options: SubscriptionOptions::new(QoS::AtMostOnce) }]
+            .into(),
+        properties: SubscribeProperties {
+            subscription_identifier: Some(nz32(268_435_455)),
+            user_properties: vec![].into(),
+        },
     };
     let wire = cat(&[
         &[0x82, 0x0C],                   // SUBSCRIBE, remaining length 12
@@ -580,8 +585,8 @@ fn suback_with_reason_string() {
 fn unsubscribe_with_user_property() {
     let unsubscribe = Unsubscribe {
         packet_id: pid(11),
-        filters: vec![filter("a/b"), filter("c/d")],
-        properties: UnsubscribeProperties { user_properties: vec![user("u", "v")] },
+        filters: vec![filter("a/b"), filter("c/d")].into(),
+        properties: UnsubscribeProperties { user_properties: vec![user("u", "v")].into() },
     };
     let wire = cat(&[
         &[0xA2, 0x14],             // UNSUBSCRIBE, flags 0010 (MQTT-3.10.1-1); remaining length 20
@@ -593,7 +598,7 @@ fn unsubscribe_with_user_property() {
     ]);
     assert_vector(codec(), &Packet::Unsubscribe(unsubscribe), &wire);
 
-    let bare = Unsubscribe { packet_id: pid(11), filters: vec![filter("a/b")], properties: Default::default() };
+    let bare = Unsubscribe { packet_id: pid(11), filters: vec![filter("a/b")].into(), properties: Default::default() };
     assert_vector(codec(), &Packet::Unsubscribe(bare), b"\xA2\x08\x00\x0B\x00\x00\x03a/b");
 }
 
@@ -667,7 +672,7 @@ fn disconnect_with_properties() {
     let properties = DisconnectProperties {
         session_expiry_interval: None,
         reason_string: Some(s("bye")),
-        user_properties: vec![user("a", "b")],
+        user_properties: vec![user("a", "b")].into(),
         server_reference: Some(s("srv2")),
     };
     let wire = cat(&[
@@ -707,7 +712,7 @@ fn auth_continue_and_reauthenticate() {
         authentication_method: Some(s("SCRAM")),
         authentication_data: Some(bin(&[1, 2, 3])),
         reason_string: None,
-        user_properties: vec![],
+        user_properties: vec![].into(),
     };
     let wire = cat(&[
         &[0xF0, 0x10],                // AUTH, remaining length 16
@@ -744,7 +749,7 @@ fn auth_with_reason_string_and_user_property() {
         authentication_method: Some(s("K")),
         authentication_data: None,
         reason_string: Some(s("r")),
-        user_properties: vec![user("a", "b")],
+        user_properties: vec![user("a", "b")].into(),
     };
     let wire = cat(&[
         &[0xF0, 0x11],             // AUTH, remaining length 17
@@ -803,13 +808,15 @@ fn variable_byte_integer_boundaries_in_properties() {
         (268_435_455, &[0xFF, 0xFF, 0xFF, 0x7F]),
     ];
     for (value, encoded) in table {
-        let properties = SubscribeProperties { subscription_identifier: Some(nz32(value)), user_properties: vec![] };
+        let properties =
+            SubscribeProperties { subscription_identifier: Some(nz32(value)), user_properties: Default::default() };
         let subscribe = Subscribe {
             packet_id: pid(1),
             subscriptions: vec![Subscription {
                 filter: filter("t"),
                 options: SubscriptionOptions::new(QoS::AtMostOnce),
-            }],
+            }]
+            .into(),
             properties,
         };
         let property_length = 1 + encoded.len() as u8;

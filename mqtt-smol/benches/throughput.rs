@@ -611,8 +611,12 @@ impl Runner {
         } else {
             Command::new(&self.exe)
         };
-        let mut child =
-            cmd.args(spec.to_args(role)).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn()?;
+        let mut child = cmd
+            .args(spec.to_args(role))
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()?;
         let out = BufReader::new(child.stdout.take().ok_or("no stdout")?);
         Ok((child, out))
     }
@@ -853,7 +857,9 @@ fn orchestrate() -> AnyResult<()> {
     println!();
     println!("Medians of {reps} runs (64 B payloads, MQTT 3.1.1, one publisher and one subscriber process each):");
     println!();
-    println!("| QoS | messages | client | msg/s | ours ÷ this | lost | publisher CPU/msg | subscriber CPU/msg | other processes |");
+    println!(
+        "| QoS | messages | client | msg/s | ours ÷ this | lost | publisher CPU/msg | subscriber CPU/msg | other processes |"
+    );
     println!("|---|---:|---|---:|---:|---:|---:|---:|---:|");
     let mut summary = Vec::new();
     for (qos, count, trials) in &results {
@@ -894,7 +900,10 @@ fn orchestrate() -> AnyResult<()> {
             println!("| {} | {:.0} kB | {per:.1} kB | {ratio} |", lib.label(), hwm[i]);
         }
         println!();
-        println!("Target: mqtt-smol's peak RSS at most rumqttc's: {}", if hwm[0] <= hwm[1] { "met" } else { "**not met**" });
+        println!(
+            "Target: mqtt-smol's peak RSS at most rumqttc's: {}",
+            if hwm[0] <= hwm[1] { "met" } else { "**not met**" }
+        );
     }
     Ok(())
 }

@@ -429,7 +429,8 @@ fn resubscribe_when_session_lost(version: ProtocolVersion) {
     let mut conn = broker.accept(WAIT);
     assert!(!conn.accept_connect(false).clean_start, "the client asked to resume");
     let again = conn.expect_subscribe();
-    let filters: Vec<_> = again.subscriptions.iter().map(|s| (s.filter.as_str(), s.options.qos)).collect();
+    let subscriptions = again.subscriptions.to_vec();
+    let filters: Vec<_> = subscriptions.iter().map(|s| (s.filter.as_str(), s.options.qos)).collect();
     assert_eq!(filters, [("a/#", QoS::AtLeastOnce), ("b", QoS::AtMostOnce)]);
     conn.send(&packets::suback(again.packet_id.get(), [ReasonCode::GrantedQoS1, ReasonCode::Success]));
 
@@ -645,7 +646,8 @@ fn cancel_safety_dropped_subscribe_future_loses_nothing() {
     let mut conn = broker.accept(WAIT);
     let _ = conn.accept_connect(false);
     let again = conn.expect_subscribe();
-    assert_eq!(again.subscriptions[0].filter.as_str(), "kept/#", "the granted filter was remembered");
+    let subscriptions = again.subscriptions.to_vec();
+    assert_eq!(subscriptions[0].filter.as_str(), "kept/#", "the granted filter was remembered");
 }
 
 /// Dropping `disconnect()` while it waits for the flush changes nothing: the

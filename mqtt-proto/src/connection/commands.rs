@@ -166,7 +166,7 @@ impl Connection {
         self.session.skip_queued_ids();
         let id = self.session.outgoing.start_subscribe().map_err(|_| CommandError::NoFreePacketId)?;
         let count = subscriptions.len();
-        let packet = Packet::Subscribe(Subscribe { packet_id: id, subscriptions, properties });
+        let packet = Packet::Subscribe(Subscribe { packet_id: id, subscriptions: subscriptions.into(), properties });
         if let Err(e) = self.out_codec().encode(&packet, &mut self.tx) {
             self.session.outgoing.cancel(id);
             return Err(e.into());
@@ -194,7 +194,7 @@ impl Connection {
         self.session.skip_queued_ids();
         let id = self.session.outgoing.start_unsubscribe().map_err(|_| CommandError::NoFreePacketId)?;
         let count = filters.len();
-        let packet = Packet::Unsubscribe(Unsubscribe { packet_id: id, filters, properties });
+        let packet = Packet::Unsubscribe(Unsubscribe { packet_id: id, filters: filters.into(), properties });
         if let Err(e) = self.out_codec().encode(&packet, &mut self.tx) {
             self.session.outgoing.cancel(id);
             return Err(e.into());

@@ -302,7 +302,7 @@ impl Broker {
                     .iter()
                     .map(|f| {
                         let before = session.subscriptions.len();
-                        session.subscriptions.retain(|(g, _)| g != f);
+                        session.subscriptions.retain(|(g, _)| *g != f);
                         if session.subscriptions.len() < before {
                             ReasonCode::Success
                         } else {

@@ -250,7 +250,7 @@ fn connect_properties() -> impl Strategy<Value = ConnectProperties> {
             request_problem_information: rpi,
             authentication_method: am,
             authentication_data: ad,
-            user_properties: up,
+            user_properties: up.into(),
         })
 }
 
@@ -263,7 +263,7 @@ fn will_properties() -> impl Strategy<Value = WillProperties> {
             content_type: ct,
             response_topic: rt,
             correlation_data: cd,
-            user_properties: up,
+            user_properties: up.into(),
         })
 }
 
@@ -292,7 +292,7 @@ fn connack_properties() -> impl Strategy<Value = ConnAckProperties> {
                 assigned_client_identifier: aci,
                 topic_alias_maximum: tam,
                 reason_string: rs,
-                user_properties: up,
+                user_properties: up.into(),
                 wildcard_subscription_available: wsa,
                 subscription_identifiers_available: sia,
                 shared_subscription_available: ssa,
@@ -322,32 +322,34 @@ fn publish_properties() -> impl Strategy<Value = PublishProperties> {
             topic_alias: ta,
             response_topic: rt,
             correlation_data: cd,
-            user_properties: up,
-            subscription_identifiers: sids,
+            user_properties: up.into(),
+            subscription_identifiers: sids.into(),
             content_type: ct,
         })
 }
 
 fn ack_properties() -> impl Strategy<Value = AckProperties> {
-    (opt_str(), user_properties())
-        .prop_map(|(reason_string, user_properties)| AckProperties { reason_string, user_properties })
+    (opt_str(), user_properties()).prop_map(|(reason_string, user_properties)| AckProperties {
+        reason_string,
+        user_properties: user_properties.into(),
+    })
 }
 
 fn subscribe_properties() -> impl Strategy<Value = SubscribeProperties> {
     (option::of(sub_id()), user_properties()).prop_map(|(subscription_identifier, user_properties)| {
-        SubscribeProperties { subscription_identifier, user_properties }
+        SubscribeProperties { subscription_identifier, user_properties: user_properties.into() }
     })
 }
 
 fn unsubscribe_properties() -> impl Strategy<Value = UnsubscribeProperties> {
-    user_properties().prop_map(|user_properties| UnsubscribeProperties { user_properties })
+    user_properties().prop_map(|user_properties| UnsubscribeProperties { user_properties: user_properties.into() })
 }
 
 fn disconnect_properties() -> impl Strategy<Value = DisconnectProperties> {
     (opt_u32(), opt_str(), user_properties(), opt_str()).prop_map(|(sei, rs, up, sr)| DisconnectProperties {
         session_expiry_interval: sei,
         reason_string: rs,
-        user_properties: up,
+        user_properties: up.into(),
         server_reference: sr,
     })
 }
@@ -357,7 +359,7 @@ fn auth_properties() -> impl Strategy<Value = AuthProperties> {
         authentication_method: am,
         authentication_data: ad,
         reason_string: rs,
-        user_properties: up,
+        user_properties: up.into(),
     })
 }
 
@@ -455,8 +457,13 @@ fn subscription(v: ProtocolVersion) -> impl Strategy<Value = Subscription> {
 }
 
 fn subscribe(v: ProtocolVersion) -> impl Strategy<Value = Subscribe> {
-    (packet_id(), vec(subscription(v), 1..5), v5_only(v, subscribe_properties()))
-        .prop_map(|(packet_id, subscriptions, properties)| Subscribe { packet_id, subscriptions, properties })
+    (packet_id(), vec(subscription(v), 1..5), v5_only(v, subscribe_properties())).prop_map(
+        |(packet_id, subscriptions, properties)| Subscribe {
+            packet_id,
+            subscriptions: subscriptions.into(),
+            properties,
+        },
+    )
 }
 
 fn suback(v: ProtocolVersion) -> impl Strategy<Value = SubAck> {
@@ -466,7 +473,7 @@ fn suback(v: ProtocolVersion) -> impl Strategy<Value = SubAck> {
 
 fn unsubscribe(v: ProtocolVersion) -> impl Strategy<Value = Unsubscribe> {
     (packet_id(), vec(topic_filter(v), 1..5), v5_only(v, unsubscribe_properties()))
-        .prop_map(|(packet_id, filters, properties)| Unsubscribe { packet_id, filters, properties })
+        .prop_map(|(packet_id, filters, properties)| Unsubscribe { packet_id, filters: filters.into(), properties })
 }
 
 /// An UNSUBACK: MQTT 5 has one reason code per filter, 3.x none.
@@ -647,7 +654,9 @@ impl Tweak {
             (Self::EmptyList, Packet::SubAck(s)) => s.reason_codes.clear(),
             (Self::EmptyList, Packet::Unsubscribe(u)) => u.filters.clear(),
             (Self::EmptyList, Packet::UnsubAck(u)) => u.reason_codes.clear(),
-            (Self::NoLocal, Packet::Subscribe(s)) => s.subscriptions.iter_mut().for_each(|s| s.options.no_local = true),
+            (Self::NoLocal, Packet::Subscribe(s)) => {
+                s.subscriptions.make_mut().iter_mut().for_each(|s| s.options.no_local = true)
+            }
             (Self::Protocol(v), Packet::Connect(c)) => c.protocol = *v,
             (Self::PasswordOnly, Packet::Connect(c)) => {
                 c.username = None;

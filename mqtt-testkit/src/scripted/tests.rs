@@ -94,7 +94,7 @@ fn ack_subscribe_grants_the_requested_qos() {
             vec![(filter("a/#"), QoS::AtLeastOnce).into(), (filter("b"), QoS::ExactlyOnce).into()];
         client.send(&Packet::Subscribe(Subscribe {
             packet_id: pid(9),
-            subscriptions: subs,
+            subscriptions: subs.into(),
             properties: Default::default(),
         }));
         let subscribe = conn.ack_subscribe();
@@ -111,7 +111,7 @@ fn ack_unsubscribe_follows_the_version() {
         let (_broker, mut client, mut conn) = connected(version);
         client.send(&Packet::Unsubscribe(Unsubscribe {
             packet_id: pid(3),
-            filters: vec![filter("a"), filter("b")],
+            filters: vec![filter("a"), filter("b")].into(),
             properties: Default::default(),
         }));
         let _ = conn.ack_unsubscribe();

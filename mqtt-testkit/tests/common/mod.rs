@@ -116,7 +116,7 @@ impl<T: Transport> Client<T> {
         let subscription: Subscription = (packets::filter(filter), qos).into();
         self.send(&Packet::Subscribe(Subscribe {
             packet_id: packets::pid(id),
-            subscriptions: vec![subscription],
+            subscriptions: vec![subscription].into(),
             properties: Default::default(),
         }));
         match self.recv() {
