@@ -51,7 +51,10 @@
 //! from `/proc/self/status`) and what it was before the first connect.
 //! mqtt-smol: 1,000 `connect`s and drivers on one `LocalExecutor`; rumqttc:
 //! 1,000 `AsyncClient`s (request channel capacity 10) and their event loops
-//! on one current-thread tokio runtime.
+//! on one current-thread tokio runtime. A second round has each client also
+//! subscribe at QoS 1 to a topic of its own (waiting for the SUBACKs): an
+//! MQTT session's outgoing window is allocated on first use, so this shows
+//! the cost of a client that did something.
 //!
 //! # Environment
 //!
@@ -394,9 +397,24 @@ mod ours {
                     })
                     .collect();
                 for t in tasks {
-                    let (client, driver, events) = t.await?;
+                    let (client, driver, mut events) = t.await?;
                     ex2.spawn(driver).detach();
+                    // The application reads the Connected event (as rumqttc's
+                    // event loop handles its CONNACK).
+                    let _ = events.try_recv();
                     clients.push((client, events));
+                }
+            }
+            if spec.qos > 0 {
+                // Each client subscribes to a topic of its own, and waits for
+                // the SUBACK.
+                let tokens = clients
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (c, _))| c.subscribe((format!("{}/{i}", spec.topic), QoS::AtLeastOnce)))
+                    .collect::<Result<Vec<_>, _>>()?;
+                for t in tokens {
+                    t.await?;
                 }
             }
             Timer::after(Duration::from_secs(1)).await;
@@ -539,16 +557,25 @@ mod rumq {
         let base = status_kb("VmRSS");
         runtime()?.block_on(async {
             let connected = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+            let subacked = Arc::new(std::sync::atomic::AtomicUsize::new(0));
             let notify = Arc::new(tokio::sync::Notify::new());
             let mut clients = Vec::with_capacity(spec.count);
             for i in 0..spec.count {
                 let (client, mut eventloop) = client(spec, format!("{}-{i}", spec.id), 10);
-                let (connected, notify) = (connected.clone(), notify.clone());
+                if spec.qos > 0 {
+                    // Sent once connected; the SUBACK is counted.
+                    client.subscribe(format!("{}/{i}", spec.topic), rumqttc::QoS::AtLeastOnce).await?;
+                }
+                let (connected, subacked, notify) = (connected.clone(), subacked.clone(), notify.clone());
                 tokio::spawn(async move {
                     loop {
                         match eventloop.poll().await {
                             Ok(Event::Incoming(Packet::ConnAck(_))) => {
                                 connected.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                                notify.notify_one();
+                            }
+                            Ok(Event::Incoming(Packet::SubAck(_))) => {
+                                subacked.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                                 notify.notify_one();
                             }
                             Ok(_) => {}
@@ -562,7 +589,10 @@ mod rumq {
                 clients.push(client);
             }
             let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-            while connected.load(std::sync::atomic::Ordering::SeqCst) < spec.count {
+            let subacks = if spec.qos > 0 { spec.count } else { 0 };
+            while connected.load(std::sync::atomic::Ordering::SeqCst) < spec.count
+                || subacked.load(std::sync::atomic::Ordering::SeqCst) < subacks
+            {
                 if tokio::time::timeout_at(deadline, notify.notified()).await.is_err() {
                     break;
                 }
@@ -570,7 +600,8 @@ mod rumq {
             tokio::time::sleep(Duration::from_secs(1)).await;
             print_idle_result(connected.load(std::sync::atomic::Ordering::SeqCst), base);
             drop(clients);
-        });
+            Ok::<(), Box<dyn std::error::Error>>(())
+        })?;
         std::process::exit(0);
     }
 }
@@ -593,6 +624,9 @@ struct Trial {
 /// An idle-memory run: peak RSS (kB), RSS before connecting (kB), clients
 /// connected.
 type Idle = (u64, u64, u64);
+
+/// One client's idle-memory runs.
+type IdleRuns = (Lib, Vec<Idle>);
 
 struct Runner {
     exe: std::path::PathBuf,
@@ -677,8 +711,9 @@ impl Runner {
 
     /// Peak RSS (kB) of a process holding `count` idle clients, and its RSS
     /// before connecting.
-    fn idle(&mut self, lib: Lib, count: usize) -> AnyResult<Idle> {
-        let spec = self.spec(lib, 0, count);
+    /// With `subscribe`, each client subscribes (QoS 1) to a topic first.
+    fn idle(&mut self, lib: Lib, count: usize, subscribe: bool) -> AnyResult<Idle> {
+        let spec = self.spec(lib, u8::from(subscribe), count);
         let (mut child, mut out) = self.spawn(&spec, "idle")?;
         let result = parse_result(&read_line(&mut out)?)?;
         child.wait()?;
@@ -831,25 +866,28 @@ fn orchestrate() -> AnyResult<()> {
         results.push((qos, count, trials));
     }
 
-    let mut memory: Vec<(Lib, Vec<Idle>)> = Vec::new();
+    // Per variant (connected; connected and subscribed), per client.
+    let mut memory: Vec<(bool, Vec<IdleRuns>)> = Vec::new();
     if idle_clients > 0 {
-        for lib in [Lib::Ours, Lib::RumqttcNodelay] {
-            memory.push((lib, Vec::new()));
-        }
-        for rep in 0..reps {
-            for k in 0..memory.len() {
-                let i = (k + rep) % memory.len();
-                let m = runner.idle(memory[i].0, idle_clients)?;
-                println!(
-                    "  idle run {} {:<42} peak RSS {:>7} kB (before connecting {:>6} kB), {} connected",
-                    rep + 1,
-                    memory[i].0.label(),
-                    m.0,
-                    m.1,
-                    m.2
-                );
-                memory[i].1.push(m);
+        for subscribe in [false, true] {
+            let mut runs: Vec<IdleRuns> = [Lib::Ours, Lib::RumqttcNodelay].map(|l| (l, Vec::new())).into();
+            for rep in 0..reps {
+                for k in 0..runs.len() {
+                    let i = (k + rep) % runs.len();
+                    let m = runner.idle(runs[i].0, idle_clients, subscribe)?;
+                    println!(
+                        "  idle{} run {} {:<42} peak RSS {:>7} kB (before connecting {:>6} kB), {} connected",
+                        if subscribe { " subscribed" } else { "" },
+                        rep + 1,
+                        runs[i].0.label(),
+                        m.0,
+                        m.1,
+                        m.2
+                    );
+                    runs[i].1.push(m);
+                }
             }
+            memory.push((subscribe, runs));
         }
     }
     drop(broker);
@@ -887,14 +925,17 @@ fn orchestrate() -> AnyResult<()> {
     for (qos, ratio) in summary {
         println!("| {qos} | {ratio:.2}× |");
     }
-    if !memory.is_empty() {
+    for (subscribe, runs) in &memory {
         println!();
-        println!("Idle memory, {idle_clients} connected clients in one process (median peak RSS of {reps} runs):");
+        println!(
+            "Idle memory, {idle_clients} clients in one process, {} (median peak RSS of {reps} runs):",
+            if *subscribe { "connected and each subscribed at QoS 1" } else { "connected" }
+        );
         println!();
         println!("| client | peak RSS | per client (peak − before connecting) | ours ÷ this |");
         println!("|---|---:|---:|---:|");
-        let hwm: Vec<f64> = memory.iter().map(|(_, v)| median(v.iter().map(|m| m.0 as f64).collect())).collect();
-        for (i, (lib, v)) in memory.iter().enumerate() {
+        let hwm: Vec<f64> = runs.iter().map(|(_, v)| median(v.iter().map(|m| m.0 as f64).collect())).collect();
+        for (i, (lib, v)) in runs.iter().enumerate() {
             let per = median(v.iter().map(|m| (m.0.saturating_sub(m.1)) as f64).collect()) / idle_clients as f64;
             let ratio = if i == 0 { String::new() } else { format!("**{:.2}×**", hwm[0] / hwm[i]) };
             println!("| {} | {:.0} kB | {per:.1} kB | {ratio} |", lib.label(), hwm[i]);

@@ -23,8 +23,16 @@ struct State<T> {
     abandoned: bool,
 }
 
-/// Slots kept after a burst: beyond this, an emptied queue gives its memory back.
-const KEEP: usize = 16;
+impl<T> State<T> {
+    /// An empty queue holds no memory: with thousands of mostly idle clients,
+    /// a few slots each add up (an event is a few hundred bytes), while an
+    /// allocation per burst costs little next to a network read.
+    fn release_if_empty(&mut self) {
+        if self.items.is_empty() && self.items.capacity() > 0 {
+            self.items = VecDeque::new();
+        }
+    }
+}
 
 impl<T> Queue<T> {
     pub(crate) fn new() -> Self {
@@ -80,9 +88,7 @@ impl<T> Queue<T> {
     pub(crate) fn try_pop(&self) -> Option<T> {
         let mut state = self.lock();
         let item = state.items.pop_front();
-        if state.items.is_empty() && state.items.capacity() > KEEP {
-            state.items.shrink_to(KEEP);
-        }
+        state.release_if_empty();
         item
     }
 
@@ -90,9 +96,7 @@ impl<T> Queue<T> {
     pub(crate) fn poll_pop(&self, cx: &mut Context<'_>) -> Poll<Option<T>> {
         let mut state = self.lock();
         if let Some(item) = state.items.pop_front() {
-            if state.items.is_empty() && state.items.capacity() > KEEP {
-                state.items.shrink_to(KEEP);
-            }
+            state.release_if_empty();
             return Poll::Ready(Some(item));
         }
         if state.closed {
