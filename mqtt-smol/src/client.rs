@@ -232,6 +232,15 @@ impl Client {
     /// # Errors
     ///
     /// [`Error::InvalidTopic`], [`Error::NotConnected`], [`Error::Command`].
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # async fn demo(client: mqtt_smol::Client) -> Result<(), mqtt_smol::Error> {
+    /// let unsuback = client.unsubscribe(["a/#", "b"])?.await?;
+    /// assert_eq!(unsuback.results.len(), 2);
+    /// # Ok(()) }
+    /// ```
     pub fn unsubscribe(&self, filters: impl IntoFilters) -> Result<UnsubscribeToken, Error> {
         self.unsubscribe_with_properties(filters, UnsubscribeProperties::default())
     }
@@ -259,6 +268,27 @@ impl Client {
     /// # Errors
     ///
     /// [`Error::Command`] when no message awaits this acknowledgement.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use mqtt_smol::{ClientOptions, Event};
+    ///
+    /// # smol::block_on(async {
+    /// let options = ClientOptions::new("worker").manual_ack(true);
+    /// let (client, driver, mut events) = mqtt_smol::connect(options, "127.0.0.1", 1883).await?;
+    /// smol::spawn(driver).detach();
+    /// while let Some(event) = events.recv().await {
+    ///     if let Event::Message(m) = event {
+    ///         // ... store the message, then:
+    ///         if let Some(id) = m.packet_id {
+    ///             client.ack(id)?;
+    ///         }
+    ///     }
+    /// }
+    /// # Ok::<(), mqtt_smol::Error>(())
+    /// # });
+    /// ```
     pub fn ack(&self, packet_id: PacketId) -> Result<(), Error> {
         self.command(|inner| inner.state.ack(packet_id).map_err(Error::from))
     }
@@ -321,6 +351,21 @@ impl Client {
     /// # Errors
     ///
     /// [`Error::NotConnected`] once the client is disconnected for good.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # async fn demo(client: mqtt_smol::Client) -> Result<(), mqtt_smol::Error> {
+    /// use std::time::Duration;
+    ///
+    /// // After a connection loss: wait for the driver's reconnect, at most 10 s.
+    /// let reconnected = futures_lite::future::or(async { Some(client.connected().await) }, async {
+    ///     async_io::Timer::after(Duration::from_secs(10)).await;
+    ///     None
+    /// })
+    /// .await;
+    /// # Ok(()) }
+    /// ```
     pub async fn connected(&self) -> Result<(), Error> {
         wait_for(self.shared(), |inner| match inner.state.status() {
             Status::Connected => Some(Ok(())),
@@ -338,6 +383,18 @@ impl Client {
     /// # Errors
     ///
     /// As [`disconnect_with`](Self::disconnect_with).
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # async fn demo(client: mqtt_smol::Client) -> Result<(), mqtt_smol::Error> {
+    /// use mqtt_smol::QoS;
+    ///
+    /// let _token = client.publish("t", "last words", QoS::AtLeastOnce, false)?;
+    /// // Returns once the PUBACK came and the DISCONNECT was written.
+    /// client.disconnect().await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn disconnect(&self) -> Result<(), Error> {
         self.disconnect_with(ReasonCode::Success, DisconnectProperties::default()).await
     }
