@@ -716,3 +716,18 @@ fn runs_under_futures_lite_block_on() {
     futures_lite::future::block_on(client.disconnect()).expect("disconnect");
     driving.join().expect("the driver ends after disconnect");
 }
+
+/// The handle can go to any task or thread, and so can the driver, the
+/// streams and the tokens: the client works under multi-threaded executors.
+#[test]
+fn client_driver_streams_and_tokens_are_send() {
+    fn send_sync<T: Send + Sync>() {}
+    fn send<T: Send>() {}
+    send_sync::<mqtt_smol::Client>();
+    send::<mqtt_smol::Driver>();
+    send::<mqtt_smol::Events>();
+    send::<mqtt_smol::Messages>();
+    send_sync::<mqtt_smol::PublishToken>();
+    send_sync::<mqtt_smol::SubscribeToken>();
+    send::<mqtt_smol::PublishFuture>();
+}
