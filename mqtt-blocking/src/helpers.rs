@@ -10,26 +10,8 @@ pub mod publish {
 
     use crate::{Client, ClientOptions, Error};
 
-    /// One message for [`multiple`].
-    #[derive(Clone, Debug)]
-    pub struct OutMessage {
-        /// Topic.
-        pub topic: String,
-        /// Payload.
-        pub payload: Bytes,
-        /// QoS.
-        pub qos: QoS,
-        /// Retain flag.
-        pub retain: bool,
-    }
-
-    impl OutMessage {
-        /// A message.
-        #[must_use]
-        pub fn new(topic: &str, payload: impl Into<Bytes>, qos: QoS, retain: bool) -> Self {
-            Self { topic: topic.to_owned(), payload: payload.into(), qos, retain }
-        }
-    }
+    /// One message for [`multiple`] (the same type as mqtt-smol's).
+    pub use mqtt_client_core::OutMessage;
 
     /// Connects, publishes one message, waits until it completed, disconnects
     /// (paho's `publish.single`).

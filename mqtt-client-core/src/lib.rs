@@ -33,6 +33,7 @@
 
 mod completion;
 mod error;
+mod message;
 mod options;
 mod reconnect;
 mod routing;
@@ -42,6 +43,7 @@ mod transport;
 
 pub use completion::Completion;
 pub use error::{ConnectError, PublishFailure, StateError};
+pub use message::OutMessage;
 pub use options::ClientOptions;
 pub use reconnect::Backoff;
 pub use routing::Router;

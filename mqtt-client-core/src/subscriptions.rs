@@ -57,6 +57,19 @@ impl<S: AsRef<str>, O: Into<SubscriptionOptions> + Copy> IntoSubscriptions for V
     }
 }
 
+/// Subscriptions made already (validated filters with their options).
+impl IntoSubscriptions for Vec<Subscription> {
+    fn into_subscriptions(self) -> Result<Vec<Subscription>, DecodeError> {
+        Ok(self)
+    }
+}
+
+impl IntoSubscriptions for Subscription {
+    fn into_subscriptions(self) -> Result<Vec<Subscription>, DecodeError> {
+        Ok(vec![self])
+    }
+}
+
 /// One or more topic filters, for `unsubscribe`: a `&str`, a `String`, or an
 /// array, slice or vector of them.
 pub trait IntoFilters {

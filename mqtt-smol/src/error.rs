@@ -3,7 +3,7 @@
 use std::fmt;
 
 use mqtt_client_core::{ConnectError, PublishFailure, StateError};
-use mqtt_proto::{CloseReason, CommandError, DecodeError};
+use mqtt_proto::{CloseReason, CommandError, DecodeError, ReasonCode};
 
 /// Why a call on the client failed.
 #[derive(Debug)]
@@ -28,6 +28,9 @@ pub enum Error {
     /// The connection closed before the server answered a SUBSCRIBE or
     /// UNSUBSCRIBE (they are not resent on a new connection).
     Closed(Box<CloseReason>),
+    /// The server refused a subscription of the one-shot
+    /// [`subscribe`](crate::subscribe) helpers (its SUBACK failure code).
+    SubscribeRefused(ReasonCode),
 }
 
 impl fmt::Display for Error {
@@ -40,6 +43,7 @@ impl fmt::Display for Error {
             Self::Timeout => f.write_str("timed out"),
             Self::PublishFailed(e) => write!(f, "{e}"),
             Self::Closed(reason) => write!(f, "the connection closed before the answer: {reason}"),
+            Self::SubscribeRefused(code) => write!(f, "the server refused the subscription: {code}"),
         }
     }
 }

@@ -117,6 +117,7 @@
 //! | `unsubscribe(..)` + `on_unsubscribe` | [`Client::unsubscribe`] → [`UnsubscribeToken`] |
 //! | `disconnect()` | [`Client::disconnect`]`.await` (flushes QoS 1 and 2 first) |
 //! | `wait_connected(timeout)` | [`Client::connected`]`.await` |
+//! | `publish::single` / `multiple`, `subscribe::simple` / `callback` | [`publish::single`] / [`publish::multiple`], [`subscribe::simple`] / [`subscribe::callback`], async |
 //!
 //! Options ([`ClientOptions`], [`TlsOptions`], [`WebSocketOptions`],
 //! [`Transport`]) are the same types as in mqtt-blocking.
@@ -127,6 +128,7 @@ mod client;
 mod driver;
 mod error;
 mod events;
+mod helpers;
 mod net;
 mod queue;
 mod shared;
@@ -136,6 +138,7 @@ pub use client::{Client, connect};
 pub use driver::Driver;
 pub use error::Error;
 pub use events::{Event, Events, Messages};
+pub use helpers::{publish, subscribe};
 pub use token::{PublishFuture, PublishToken, SubscribeFuture, SubscribeToken, UnsubscribeFuture, UnsubscribeToken};
 
 pub use mqtt_client_core::{
