@@ -209,7 +209,12 @@ enum Wake {
 /// Serves one network connection until it closes (or, with
 /// `until_connected`, until CONNACK accepted it).
 pub(crate) async fn serve(shared: &Shared, io: &mut Io, until_connected: bool) -> Outcome {
+    // Re-arming a timer costs a wake-up of async-io's reactor (a system
+    // call), and the keep-alive deadline moves with every packet sent: the
+    // timer is moved only to an earlier deadline. When it fires early, the
+    // connection ignores the spurious timeout and the timer is armed anew.
     let mut timer = Timer::never();
+    let mut armed: Option<std::time::Instant> = None;
     let mut failure: Option<TransportError> = None;
     let mut was_connected = false;
     let mut scratch = BytesMut::new();
@@ -244,9 +249,12 @@ pub(crate) async fn serve(shared: &Shared, io: &mut Io, until_connected: bool) -
         }
 
         // Wait for the socket, the next deadline or a command.
-        match deadline {
-            Some(at) => timer.set_at(shared.deadline(at)),
-            None => timer.set_after(Duration::from_secs(3600)),
+        if let Some(at) = deadline {
+            let when = shared.deadline(at);
+            if armed.is_none_or(|a| when < a) {
+                timer.set_at(when);
+                armed = Some(when);
+            }
         }
         let wants_write = io.wants_write();
         let wake = {
@@ -283,6 +291,7 @@ pub(crate) async fn serve(shared: &Shared, io: &mut Io, until_connected: bool) -
 
         match wake {
             Wake::Timer => {
+                armed = None;
                 let mut inner = shared.lock();
                 let now = shared.now();
                 if let Some(conn) = inner.state.conn_mut() {
