@@ -56,6 +56,7 @@
 #![forbid(unsafe_code)]
 
 pub mod certs;
+pub mod interop;
 pub mod mosquitto;
 pub mod packets;
 mod proxy;

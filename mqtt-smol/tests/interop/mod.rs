@@ -4,64 +4,11 @@
 
 #![allow(dead_code)]
 
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
-use std::time::Duration;
+use std::sync::mpsc::{self, Receiver};
 
-use mqtt_smol::{
-    Client, ClientOptions, CloseReason, ConnectProperties, Event, IntoSubscriptions, Message, ProtocolVersion, QoS,
-    ReasonCode,
-};
-use mqtt_testkit::{Mosquitto, MosquittoBuilder};
+use mqtt_smol::{Client, ClientOptions, CloseReason, Event, IntoSubscriptions, Message, QoS, ReasonCode};
 
-/// How long any single expected event may take.
-pub(crate) const TIMEOUT: Duration = Duration::from_secs(10);
-
-/// The protocol versions every scenario runs with.
-pub(crate) const VERSIONS: [ProtocolVersion; 2] = [ProtocolVersion::V3_1_1, ProtocolVersion::V5];
-
-/// A short name of `version` for client ids and topics.
-pub(crate) fn tag(version: ProtocolVersion) -> &'static str {
-    match version {
-        ProtocolVersion::V3_1 => "v31",
-        ProtocolVersion::V3_1_1 => "v311",
-        ProtocolVersion::V5 => "v5",
-    }
-}
-
-/// Starts mosquitto or fails the test.
-pub(crate) fn start(builder: MosquittoBuilder) -> Mosquitto {
-    builder.start().unwrap_or_else(|e| panic!("start mosquitto: {e}"))
-}
-
-/// Options for a test client: `version`, short reconnect delays (50 ms to
-/// 500 ms), a 10 s connect timeout.
-pub(crate) fn options(client_id: &str, version: ProtocolVersion) -> ClientOptions {
-    ClientOptions::new(client_id)
-        .protocol(version)
-        .keepalive(30)
-        .connect_timeout(TIMEOUT)
-        .reconnect_delay(Duration::from_millis(50), Duration::from_millis(500))
-}
-
-/// [`options`] for a session the broker keeps while the client is away.
-pub(crate) fn persistent(client_id: &str, version: ProtocolVersion) -> ClientOptions {
-    let options = options(client_id, version).clean_session(false);
-    if version == ProtocolVersion::V5 {
-        options.properties(ConnectProperties { session_expiry_interval: Some(3600), ..Default::default() })
-    } else {
-        options
-    }
-}
-
-/// Receives from `rx` within [`TIMEOUT`] or fails the test.
-#[track_caller]
-pub(crate) fn recv<T>(rx: &Receiver<T>, what: &str) -> T {
-    match rx.recv_timeout(TIMEOUT) {
-        Ok(v) => v,
-        Err(RecvTimeoutError::Timeout) => panic!("timed out after {TIMEOUT:?} waiting for {what}"),
-        Err(RecvTimeoutError::Disconnected) => panic!("the sender went away while waiting for {what}"),
-    }
-}
+pub(crate) use mqtt_testkit::interop::{TIMEOUT, VERSIONS, options, persistent, recv, start, tag};
 
 /// `fut`'s output within [`TIMEOUT`], or the test fails.
 #[track_caller]
