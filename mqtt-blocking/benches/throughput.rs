@@ -81,29 +81,22 @@
 //! same rumqttc: `MQTT_BENCH_OURS_EXE=<a copy of this bench binary built from
 //! the other source>` runs the mqtt-blocking processes from that binary.
 
-use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Child, ChildStdout, Command, Stdio};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
-use mqtt_blocking::{Client, ClientOptions, QoS};
-use mqtt_testkit::Mosquitto;
+use mqtt_blocking::{Client, ClientOptions};
+use mqtt_testkit::bench::{
+    self, AnyResult, BenchClient, FIRST_MESSAGE_TIMEOUT, IDLE, NOISE, Received, Settings, median, payload, ratio,
+    ready, say, table_head, table_row, wall_ns,
+};
 
-const PAYLOAD_LEN: usize = 64;
-/// A subscriber that got nothing for this long after its last message stops.
-const IDLE: Duration = Duration::from_secs(3);
-/// A subscriber that got nothing at all stops after this long.
-const FIRST_MESSAGE_TIMEOUT: Duration = Duration::from_secs(60);
 /// A publisher gives up waiting for completions after this long.
 const PUBLISH_TIMEOUT: Duration = Duration::from_secs(120);
 
-type AnyResult<T> = Result<T, Box<dyn std::error::Error>>;
-
 fn main() -> AnyResult<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    if let Some(role) = arg(&args, "--role") {
+    if let Some(role) = bench::arg(&args, "--role") {
         let spec = Spec::from_args(&args)?;
         return match (role.as_str(), spec.lib) {
             ("pub", Lib::Ours) => ours::publisher(&spec),
@@ -117,7 +110,7 @@ fn main() -> AnyResult<()> {
 }
 
 // ---------------------------------------------------------------------------
-// Shared bits
+// Shared bits (the rest is in mqtt_testkit::bench)
 // ---------------------------------------------------------------------------
 
 /// The clients compared, in the order of the table.
@@ -148,6 +141,9 @@ impl Lib {
             Lib::RumqttcNodelay => "rumqttc (TCP_NODELAY, as ours)",
         }
     }
+}
+
+impl BenchClient for Lib {
     fn arg(self) -> &'static str {
         match self {
             Lib::Ours => "ours",
@@ -155,142 +151,35 @@ impl Lib {
             Lib::RumqttcNodelay => "rumqttc-nodelay",
         }
     }
+    fn from_arg(arg: &str) -> Option<Self> {
+        LIBS.into_iter().find(|l| l.arg() == arg)
+    }
 }
 
 /// One side of one trial, as passed on the command line.
-#[derive(Clone, Debug)]
-struct Spec {
-    lib: Lib,
-    qos: u8,
-    count: usize,
-    port: u16,
-    topic: String,
-    id: String,
-}
-
-impl Spec {
-    fn from_args(args: &[String]) -> AnyResult<Self> {
-        let need = |k: &str| arg(args, k).ok_or_else(|| format!("missing {k}"));
-        Ok(Spec {
-            lib: match need("--client")?.as_str() {
-                "ours" => Lib::Ours,
-                "rumqttc" => Lib::Rumqttc,
-                "rumqttc-nodelay" => Lib::RumqttcNodelay,
-                other => return Err(format!("unknown client {other}").into()),
-            },
-            qos: need("--qos")?.parse()?,
-            count: need("--count")?.parse()?,
-            port: need("--port")?.parse()?,
-            topic: need("--topic")?,
-            id: need("--id")?,
-        })
-    }
-
-    fn to_args(&self, role: &str) -> Vec<String> {
-        [
-            ("--role", role.to_owned()),
-            ("--client", self.lib.arg().to_owned()),
-            ("--qos", self.qos.to_string()),
-            ("--count", self.count.to_string()),
-            ("--port", self.port.to_string()),
-            ("--topic", self.topic.clone()),
-            ("--id", format!("{}-{role}", self.id)),
-        ]
-        .into_iter()
-        .flat_map(|(k, v)| [k.to_owned(), v])
-        .collect()
-    }
-}
-
-fn arg(args: &[String], key: &str) -> Option<String> {
-    args.iter().position(|a| a == key).and_then(|i| args.get(i + 1)).cloned()
-}
-
-/// The payload of message `seq`: its sequence number, then filler, 64 bytes.
-fn payload(seq: usize) -> Vec<u8> {
-    let mut p = vec![b'x'; PAYLOAD_LEN];
-    p[..8].copy_from_slice(&(seq as u64).to_le_bytes());
-    p
-}
-
-fn wall_ns() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0)
-}
+type Spec = bench::Spec<Lib>;
 
 /// CPU time of this process, all threads: (ns from schedstat, ns from stat ticks).
 fn process_cpu() -> (u64, u64) {
-    let mut sched = 0u64;
-    if let Ok(dir) = std::fs::read_dir("/proc/self/task") {
-        for task in dir.flatten() {
-            if let Ok(s) = std::fs::read_to_string(task.path().join("schedstat")) {
-                sched += s.split_whitespace().next().and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
-            }
-        }
-    }
-    let ticks = std::fs::read_to_string("/proc/self/stat")
-        .ok()
-        .and_then(|s| {
-            // Fields after the command name (which may hold spaces) in parentheses:
-            // state is field 3, utime field 14, stime field 15.
-            let rest = &s[s.rfind(')')? + 2..];
-            let f: Vec<&str> = rest.split_whitespace().collect();
-            Some(f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?)
-        })
-        .unwrap_or(0);
-    // USER_HZ is 100 on every Linux this runs on.
-    (sched, ticks * 10_000_000)
-}
-
-/// What the subscriber saw.
-#[derive(Debug)]
-struct Received {
-    seen: Vec<bool>,
-    distinct: usize,
-    duplicates: usize,
-    malformed: usize,
-    last_ns: u64,
-}
-
-impl Received {
-    fn new(count: usize) -> Self {
-        Self { seen: vec![false; count], distinct: 0, duplicates: 0, malformed: 0, last_ns: 0 }
-    }
-
-    /// Records one message; true when all have arrived.
-    fn record(&mut self, payload: &[u8]) -> bool {
-        self.last_ns = wall_ns();
-        let seq = payload.get(..8).map(|b| u64::from_le_bytes(b.try_into().unwrap_or([0; 8])) as usize);
-        match seq {
-            Some(seq) if payload.len() == PAYLOAD_LEN && seq < self.seen.len() => {
-                if self.seen[seq] {
-                    self.duplicates += 1;
-                } else {
-                    self.seen[seq] = true;
-                    self.distinct += 1;
-                }
-            }
-            _ => self.malformed += 1,
-        }
-        self.distinct == self.seen.len()
-    }
+    (bench::process_cpu_ns(), bench::process_ticks_ns())
 }
 
 /// Waits until the subscriber has everything, or until it stopped getting
 /// messages, then prints its result line.
 fn finish_subscriber(state: &Arc<Mutex<Received>>, done: &mpsc::Receiver<()>) {
-    let cpu0 = process_cpu();
+    let cpu0 = bench::process_cpu_ns();
     let mut cpu1 = cpu0;
     let mut last_distinct = usize::MAX;
     let mut waited = Duration::ZERO;
     loop {
         if done.recv_timeout(IDLE).is_ok() {
-            cpu1 = process_cpu();
+            cpu1 = bench::process_cpu_ns();
             break;
         }
         let distinct = state.lock().map(|s| s.distinct).unwrap_or(0);
         if distinct != last_distinct {
             // Still receiving: the CPU time until the last message is about now.
-            cpu1 = process_cpu();
+            cpu1 = bench::process_cpu_ns();
         }
         if distinct == 0 {
             waited += IDLE;
@@ -305,30 +194,16 @@ fn finish_subscriber(state: &Arc<Mutex<Received>>, done: &mpsc::Receiver<()>) {
         last_distinct = distinct;
     }
     let s = state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-    println!(
-        "RESULT received={} duplicates={} malformed={} last_ns={} cpu_ns={}",
-        s.distinct,
-        s.duplicates,
-        s.malformed,
-        s.last_ns,
-        cpu1.0.saturating_sub(cpu0.0)
-    );
-    let _ = std::io::stdout().flush();
+    s.print(cpu1.saturating_sub(cpu0));
 }
 
 /// What a publisher prints once every publish is complete.
 fn print_publisher_result(count: usize, failed: usize, t0: u64, t1: u64, cpu0: (u64, u64), cpu1: (u64, u64)) {
-    println!(
+    say(format_args!(
         "RESULT published={count} failed={failed} first_ns={t0} done_ns={t1} cpu_ns={} cpu_ticks_ns={}",
         cpu1.0.saturating_sub(cpu0.0),
         cpu1.1.saturating_sub(cpu0.1)
-    );
-    let _ = std::io::stdout().flush();
-}
-
-fn ready() {
-    println!("READY");
-    let _ = std::io::stdout().flush();
+    ));
 }
 
 // ---------------------------------------------------------------------------
@@ -337,14 +212,7 @@ fn ready() {
 
 mod ours {
     use super::*;
-
-    fn qos(q: u8) -> QoS {
-        match q {
-            0 => QoS::AtMostOnce,
-            1 => QoS::AtLeastOnce,
-            _ => QoS::ExactlyOnce,
-        }
-    }
+    use mqtt_testkit::bench::qos;
 
     pub(super) fn publisher(spec: &Spec) -> AnyResult<()> {
         let options = ClientOptions::new(&spec.id)
@@ -563,270 +431,102 @@ struct Trial {
     foreign: f64,
 }
 
-struct Runner {
-    exe: std::path::PathBuf,
-    taskset: bool,
-    port: u16,
-    mosquitto_pid: u32,
-    trial_no: usize,
+type Runner = bench::Runner<Lib>;
+
+fn trial(runner: &mut Runner, lib: Lib, qos: u8, count: usize) -> AnyResult<Trial> {
+    let spec = runner.spec(lib, qos, count);
+    let bench::Pair { publisher: pub_result, subscriber: sub_result, other: foreign } = runner.pair(&spec)?;
+    let received = sub_result.get("received")? as usize;
+    let first = pub_result.get("first_ns")?;
+    let last = sub_result.get("last_ns")?;
+    let failed = pub_result.get("failed")?;
+    if failed > 0 {
+        eprintln!("  {} QoS {qos}: {failed} publishes failed", lib.name());
+    }
+    let seconds = last.saturating_sub(first) as f64 / 1e9;
+    Ok(Trial {
+        rate: if seconds > 0.0 { received as f64 / seconds } else { 0.0 },
+        lost: count - received,
+        duplicates: sub_result.get("duplicates")? as usize,
+        cpu_per_msg_ns: pub_result.get("cpu_ns")? as f64 / count as f64,
+        cpu_ticks_per_msg_ns: pub_result.get("cpu_ticks_ns")? as f64 / count as f64,
+        sub_cpu_per_msg_ns: sub_result.get("cpu_ns")? as f64 / received.max(1) as f64,
+        foreign,
+    })
 }
 
-impl Runner {
-    fn spawn(&self, spec: &Spec, role: &str) -> AnyResult<(Child, BufReader<ChildStdout>)> {
-        let exe = match (spec.lib, std::env::var_os("MQTT_BENCH_OURS_EXE")) {
-            (Lib::Ours, Some(e)) => std::path::PathBuf::from(e),
-            _ => self.exe.clone(),
-        };
-        let mut cmd = if self.taskset {
-            let mut c = Command::new("taskset");
-            c.arg("-c").arg("1").arg(&exe);
-            c
-        } else {
-            Command::new(&exe)
-        };
-        let mut child = cmd
-            .args(spec.to_args(role))
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()?;
-        let out = BufReader::new(child.stdout.take().ok_or("no stdout")?);
-        Ok((child, out))
-    }
-
-    fn trial(&mut self, lib: Lib, qos: u8, count: usize) -> AnyResult<Trial> {
-        self.trial_no += 1;
-        let spec = Spec {
-            lib,
-            qos,
-            count,
-            port: self.port,
-            topic: format!("bench/{}/{}/q{qos}", self.trial_no, lib.arg()),
-            id: format!("bench-{}-{}", self.trial_no, lib.arg()),
-        };
-        let busy0 = system_busy_ticks();
-        let mosq0 = proc_ticks(self.mosquitto_pid).unwrap_or(0);
-        let self0 = proc_ticks(std::process::id()).unwrap_or(0);
-        let wall0 = std::time::Instant::now();
-        let (mut sub, mut sub_out) = self.spawn(&spec, "sub")?;
-        let line = read_line(&mut sub_out)?;
-        if line.trim() != "READY" {
-            let _ = sub.kill();
-            return Err(format!("subscriber said {line:?}").into());
+/// A trial run while the machine is otherwise quiet: waits (up to 60 s) for a
+/// quiet moment first, and runs again (up to 5 times in all) when other
+/// processes used more than [`NOISE`] of a CPU meanwhile. Returns the trial
+/// and whether it is still noisy.
+fn quiet_trial(runner: &mut Runner, lib: Lib, qos: u8, count: usize) -> AnyResult<(Trial, bool)> {
+    let mut last = None;
+    for _ in 0..5 {
+        bench::wait_for_quiet(Duration::from_secs(60));
+        let t = trial(runner, lib, qos, count)?;
+        if t.foreign <= NOISE {
+            return Ok((t, false));
         }
-        let (mut publ, mut pub_out) = self.spawn(&spec, "pub")?;
-        let pub_result = parse_result(&read_line(&mut pub_out)?)?;
-        let pub_ticks = final_ticks(publ.id());
-        publ.wait()?;
-        let sub_result = parse_result(&read_line(&mut sub_out)?)?;
-        let sub_ticks = final_ticks(sub.id());
-        sub.wait()?;
-        let ours = pub_ticks
-            + sub_ticks
-            + proc_ticks(self.mosquitto_pid).unwrap_or(0).saturating_sub(mosq0)
-            + proc_ticks(std::process::id()).unwrap_or(0).saturating_sub(self0);
-        let foreign_ticks = system_busy_ticks().saturating_sub(busy0).saturating_sub(ours);
-        let foreign = foreign_ticks as f64 / 100.0 / wall0.elapsed().as_secs_f64();
-
-        let get = |m: &HashMap<String, u64>, k: &str| m.get(k).copied().ok_or_else(|| format!("no {k} in result"));
-        let received = get(&sub_result, "received")? as usize;
-        let first = get(&pub_result, "first_ns")?;
-        let last = get(&sub_result, "last_ns")?;
-        let failed = get(&pub_result, "failed")?;
-        if failed > 0 {
-            eprintln!("  {} QoS {qos}: {failed} publishes failed", lib.name());
-        }
-        let seconds = last.saturating_sub(first) as f64 / 1e9;
-        Ok(Trial {
-            rate: if seconds > 0.0 { received as f64 / seconds } else { 0.0 },
-            lost: count - received,
-            duplicates: get(&sub_result, "duplicates")? as usize,
-            cpu_per_msg_ns: get(&pub_result, "cpu_ns")? as f64 / count as f64,
-            cpu_ticks_per_msg_ns: get(&pub_result, "cpu_ticks_ns")? as f64 / count as f64,
-            sub_cpu_per_msg_ns: get(&sub_result, "cpu_ns")? as f64 / received.max(1) as f64,
-            foreign,
-        })
+        eprintln!(
+            "  (QoS {qos} {}: other processes used {:.2} CPUs during the run; running it again)",
+            lib.name(),
+            t.foreign
+        );
+        last = Some(t);
     }
-
-    /// A trial run while the machine is otherwise quiet: waits (up to 60 s) for a
-    /// quiet moment first, and runs again (up to 5 times in all) when other
-    /// processes used more than [`NOISE`] of a CPU meanwhile. Returns the trial
-    /// and whether it is still noisy.
-    fn quiet_trial(&mut self, lib: Lib, qos: u8, count: usize) -> AnyResult<(Trial, bool)> {
-        let mut last = None;
-        for _ in 0..5 {
-            wait_for_quiet(Duration::from_secs(60));
-            let t = self.trial(lib, qos, count)?;
-            if t.foreign <= NOISE {
-                return Ok((t, false));
-            }
-            eprintln!(
-                "  (QoS {qos} {}: other processes used {:.2} CPUs during the run; running it again)",
-                lib.name(),
-                t.foreign
-            );
-            last = Some(t);
-        }
-        Ok((last.ok_or("no trial")?, true))
-    }
-}
-
-/// Other processes may use at most this many CPUs on average during a trial.
-const NOISE: f64 = 0.15;
-
-/// Busy time of all CPUs so far, in ticks (user, nice, system, irq, softirq,
-/// steal), from `/proc/stat`.
-fn system_busy_ticks() -> u64 {
-    let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
-    let Some(line) = stat.lines().find(|l| l.starts_with("cpu ")) else { return 0 };
-    let f: Vec<u64> = line.split_whitespace().skip(1).filter_map(|v| v.parse().ok()).collect();
-    [0, 1, 2, 5, 6, 7].iter().filter_map(|&i| f.get(i)).sum()
-}
-
-/// utime + stime of process `pid`, in ticks.
-fn proc_ticks(pid: u32) -> Option<u64> {
-    let s = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    let f: Vec<&str> = s[s.rfind(')')? + 2..].split_whitespace().collect();
-    Some(f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?)
-}
-
-/// The CPU ticks of a child once it has exited, read while it is a zombie (not
-/// reaped yet), so all its threads are counted.
-fn final_ticks(pid: u32) -> u64 {
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    loop {
-        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-        let zombie = stat.rfind(')').and_then(|i| stat.get(i + 2..i + 3)) == Some("Z");
-        if zombie || std::time::Instant::now() >= deadline {
-            return proc_ticks(pid).unwrap_or(0);
-        }
-        std::thread::sleep(Duration::from_millis(1));
-    }
-}
-
-/// Waits until the CPUs were at most [`NOISE`] busy for 300 ms, or `limit`.
-fn wait_for_quiet(limit: Duration) {
-    let deadline = std::time::Instant::now() + limit;
-    loop {
-        let b0 = system_busy_ticks();
-        std::thread::sleep(Duration::from_millis(300));
-        let busy = system_busy_ticks().saturating_sub(b0) as f64 / 100.0 / 0.3;
-        if busy <= NOISE || std::time::Instant::now() >= deadline {
-            return;
-        }
-    }
-}
-
-fn read_line(r: &mut BufReader<ChildStdout>) -> AnyResult<String> {
-    let mut line = String::new();
-    if r.read_line(&mut line)? == 0 {
-        return Err("child exited without a result (see its stderr above)".into());
-    }
-    Ok(line)
-}
-
-fn parse_result(line: &str) -> AnyResult<HashMap<String, u64>> {
-    let rest = line.trim().strip_prefix("RESULT ").ok_or_else(|| format!("unexpected line {line:?}"))?;
-    rest.split_whitespace()
-        .map(|kv| {
-            let (k, v) = kv.split_once('=').ok_or("bad field")?;
-            Ok((k.to_owned(), v.parse()?))
-        })
-        .collect()
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
+    Ok((last.ok_or("no trial")?, true))
 }
 
 fn orchestrate() -> AnyResult<()> {
-    if !Mosquitto::available() {
-        println!(
-            "throughput bench SKIPPED: mosquitto is not installed (apt-get install mosquitto, or set {} to its path)",
-            mqtt_testkit::mosquitto::MOSQUITTO_ENV
-        );
+    if bench::skip_without_mosquitto() {
         return Ok(());
     }
-    let reps: usize = std::env::var("MQTT_BENCH_REPS").ok().and_then(|v| v.parse().ok()).unwrap_or(3).max(1);
-    let scale: f64 = std::env::var("MQTT_BENCH_SCALE").ok().and_then(|v| v.parse().ok()).unwrap_or(1.0);
-    let scaled = |n: usize| ((n as f64 * scale) as usize).max(100);
+    let settings = Settings::from_env();
+    let reps = settings.reps;
 
-    let mut broker = Mosquitto::builder()
-        .verbose_log(false)
-        .max_inflight_messages(1000)
-        .max_queued_messages(10_000_000)
-        .config_line("max_queued_bytes 0")
-        .start()?;
-    let taskset = Command::new("taskset").arg("-V").output().is_ok_and(|o| o.status.success())
-        && std::thread::available_parallelism().map(|n| n.get() >= 2).unwrap_or(false);
-    if taskset {
-        let pid = broker.pid().ok_or("mosquitto is not running")?;
-        let ok = Command::new("taskset")
-            .args(["-a", "-p", "-c", "0", &pid.to_string()])
-            .stdout(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success());
-        if !ok {
-            return Err("could not pin mosquitto to CPU 0".into());
-        }
-        println!("mosquitto on CPU 0, client processes on CPU 1 (taskset)");
-    } else {
-        println!("taskset or a second CPU is missing: running unpinned");
+    let mut broker = bench::broker().start()?;
+    let taskset = bench::pin_broker(&mut broker)?;
+    let mut runner = Runner::new(&mut broker, taskset)?;
+    if let Some(exe) = std::env::var_os("MQTT_BENCH_OURS_EXE") {
+        runner.exe_for(Lib::Ours, exe.into());
     }
-    let mosquitto_pid = broker.pid().ok_or("mosquitto is not running")?;
-    let mut runner = Runner { exe: std::env::current_exe()?, taskset, port: broker.port(), mosquitto_pid, trial_no: 0 };
 
     // Warm-up (not counted): page cache, mosquitto's allocator.
     for lib in LIBS {
-        runner.trial(lib, 0, scaled(10_000))?;
-        runner.trial(lib, 1, scaled(2_000))?;
+        trial(&mut runner, lib, 0, settings.scaled(10_000))?;
+        trial(&mut runner, lib, 1, settings.scaled(2_000))?;
     }
 
-    let only: Option<String> = std::env::var("MQTT_BENCH_QOS").ok();
-    let configs: Vec<(u8, usize)> = [(0u8, scaled(100_000)), (1, scaled(20_000)), (2, scaled(20_000))]
-        .into_iter()
-        .filter(|(q, _)| only.as_ref().is_none_or(|o| o.split(',').any(|x| x.trim() == q.to_string())))
-        .collect();
     // Per configuration, the trials of each client, in LIBS order.
     let mut results: Vec<(u8, usize, [Vec<Trial>; 3])> = Vec::new();
     let mut noisy_runs = 0;
-    for &(qos, count) in &configs {
+    for (qos, count) in settings.configs() {
         let mut trials: [Vec<Trial>; 3] = Default::default();
-        for rep in 0..reps {
-            // Each client goes first, second and third in turn.
-            for k in 0..LIBS.len() {
-                let i = (k + rep) % LIBS.len();
-                let lib = LIBS[i];
-                let (t, noisy) = runner.quiet_trial(lib, qos, count)?;
-                noisy_runs += usize::from(noisy);
-                println!(
-                    "  QoS {qos} run {} {:<15} {:>7.0} msg/s  lost {:>5}  dup {:>4}  pub cpu {:>5.0} ns/msg (ticks {:>5.0})  sub cpu {:>5.0} ns/msg  other processes {:.2} CPU{}",
-                    rep + 1,
-                    lib.name(),
-                    t.rate,
-                    t.lost,
-                    t.duplicates,
-                    t.cpu_per_msg_ns,
-                    t.cpu_ticks_per_msg_ns,
-                    t.sub_cpu_per_msg_ns,
-                    t.foreign,
-                    if noisy { "  NOISY" } else { "" }
-                );
-                trials[i].push(t);
-            }
+        // Each client goes first, second and third in turn.
+        for (rep, i) in bench::rotation(reps, LIBS.len()) {
+            let lib = LIBS[i];
+            let (t, noisy) = quiet_trial(&mut runner, lib, qos, count)?;
+            noisy_runs += usize::from(noisy);
+            println!(
+                "  QoS {qos} run {} {:<15} {:>7.0} msg/s  lost {:>5}  dup {:>4}  pub cpu {:>5.0} ns/msg (ticks {:>5.0})  sub cpu {:>5.0} ns/msg  other processes {:.2} CPU{}",
+                rep + 1,
+                lib.name(),
+                t.rate,
+                t.lost,
+                t.duplicates,
+                t.cpu_per_msg_ns,
+                t.cpu_ticks_per_msg_ns,
+                t.sub_cpu_per_msg_ns,
+                t.foreign,
+                if noisy { "  NOISY" } else { "" }
+            );
+            trials[i].push(t);
         }
         results.push((qos, count, trials));
     }
     drop(broker);
 
-    println!();
-    println!("Medians of {reps} runs (64 B payloads, MQTT 3.1.1, one publisher and one subscriber process each):");
-    println!();
-    println!(
-        "| QoS | messages | client | msg/s | ours ÷ this | lost | publisher CPU/msg | ours ÷ this | subscriber CPU/msg |"
-    );
-    println!("|---|---:|---|---:|---:|---:|---:|---:|---:|");
+    bench::throughput_table_head(reps, &[("ours ÷ this", true), ("subscriber CPU/msg", true)]);
     let mut summary = Vec::new();
     for (qos, count, trials) in &results {
         let med = |v: &[Trial], f: fn(&Trial) -> f64| median(v.iter().map(f).collect());
@@ -835,18 +535,19 @@ fn orchestrate() -> AnyResult<()> {
         let sub: Vec<f64> = trials.iter().map(|t| med(t, |t| t.sub_cpu_per_msg_ns)).collect();
         for (i, lib) in LIBS.iter().enumerate() {
             let lost: usize = trials[i].iter().map(|t| t.lost).sum();
-            let (rate_ratio, cpu_ratio) = if i == 0 {
-                ("".to_owned(), "".to_owned())
-            } else {
-                (format!("**{:.2}×**", rate[0] / rate[i]), format!("**{:.2}×**", cpu[0] / cpu[i]))
-            };
-            println!(
-                "| {qos} | {count} | {} | {:.0} | {rate_ratio} | {lost} | {:.2} µs | {cpu_ratio} | {:.2} µs |",
-                lib.label(),
-                rate[i],
-                cpu[i] / 1000.0,
-                sub[i] / 1000.0
-            );
+            let (rate_ratio, cpu_ratio) =
+                if i == 0 { (String::new(), String::new()) } else { (ratio(rate[0], rate[i]), ratio(cpu[0], cpu[i])) };
+            table_row([
+                qos.to_string(),
+                count.to_string(),
+                lib.label().to_owned(),
+                format!("{:.0}", rate[i]),
+                rate_ratio,
+                lost.to_string(),
+                format!("{:.2} µs", cpu[i] / 1000.0),
+                cpu_ratio,
+                format!("{:.2} µs", sub[i] / 1000.0),
+            ]);
         }
         // Against the better rumqttc configuration for each figure.
         let best_rate = rate[1].max(rate[2]);
@@ -858,8 +559,7 @@ fn orchestrate() -> AnyResult<()> {
     println!();
     println!("Targets, against the better of the two rumqttc configurations:");
     println!();
-    println!("| target | needed | measured | met |");
-    println!("|---|---:|---:|---|");
+    table_head(&[("target", false), ("needed", true), ("measured", true), ("met", false)]);
     let yes = |ok: bool| if ok { "yes" } else { "**no**" };
     for (qos, rate_ratio, cpu_ratio) in summary {
         if qos == 0 {

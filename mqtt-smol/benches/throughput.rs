@@ -62,26 +62,18 @@
 //! counts, default 1), `MQTT_BENCH_QOS` (say `1,2` to run only those),
 //! `MQTT_BENCH_IDLE` (clients in the memory test, default 1000; 0 skips it).
 
-use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Child, ChildStdout, Command, Stdio};
 use std::rc::Rc;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
-use mqtt_testkit::Mosquitto;
-
-const PAYLOAD_LEN: usize = 64;
-/// A subscriber that got nothing for this long after its last message stops.
-const IDLE: Duration = Duration::from_secs(3);
-/// A subscriber that got nothing at all stops after this long.
-const FIRST_MESSAGE_TIMEOUT: Duration = Duration::from_secs(60);
-
-type AnyResult<T> = Result<T, Box<dyn std::error::Error>>;
+use mqtt_testkit::bench::{
+    self, AnyResult, BenchClient, FIRST_MESSAGE_TIMEOUT, IDLE, Received, Settings, median, parse_result, payload,
+    process_cpu_ns, ratio, read_line, ready, say, table_head, table_row, wall_ns,
+};
 
 fn main() -> AnyResult<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    if let Some(role) = arg(&args, "--role") {
+    if let Some(role) = bench::arg(&args, "--role") {
         let spec = Spec::from_args(&args)?;
         return match (role.as_str(), spec.lib) {
             ("pub", Lib::Ours) => ours::publisher(&spec),
@@ -97,7 +89,7 @@ fn main() -> AnyResult<()> {
 }
 
 // ---------------------------------------------------------------------------
-// Shared bits
+// Shared bits (the rest is in mqtt_testkit::bench)
 // ---------------------------------------------------------------------------
 
 /// The clients compared, in the order of the table.
@@ -113,14 +105,6 @@ enum Lib {
 }
 
 impl Lib {
-    fn arg(self) -> &'static str {
-        match self {
-            Lib::Ours => "ours",
-            Lib::RumqttcNodelay => "rumqttc-nodelay",
-            Lib::Rumqttc => "rumqttc",
-        }
-    }
-
     fn label(self) -> &'static str {
         match self {
             Lib::Ours => "mqtt-smol",
@@ -130,78 +114,21 @@ impl Lib {
     }
 }
 
-/// One side of one trial, as passed on the command line.
-#[derive(Clone, Debug)]
-struct Spec {
-    lib: Lib,
-    qos: u8,
-    count: usize,
-    port: u16,
-    topic: String,
-    id: String,
-}
-
-impl Spec {
-    fn from_args(args: &[String]) -> AnyResult<Self> {
-        let need = |k: &str| arg(args, k).ok_or_else(|| format!("missing {k}"));
-        Ok(Spec {
-            lib: match need("--client")?.as_str() {
-                "ours" => Lib::Ours,
-                "rumqttc" => Lib::Rumqttc,
-                "rumqttc-nodelay" => Lib::RumqttcNodelay,
-                other => return Err(format!("unknown client {other}").into()),
-            },
-            qos: need("--qos")?.parse()?,
-            count: need("--count")?.parse()?,
-            port: need("--port")?.parse()?,
-            topic: need("--topic")?,
-            id: need("--id")?,
-        })
-    }
-
-    fn to_args(&self, role: &str) -> Vec<String> {
-        [
-            ("--role", role.to_owned()),
-            ("--client", self.lib.arg().to_owned()),
-            ("--qos", self.qos.to_string()),
-            ("--count", self.count.to_string()),
-            ("--port", self.port.to_string()),
-            ("--topic", self.topic.clone()),
-            ("--id", format!("{}-{role}", self.id)),
-        ]
-        .into_iter()
-        .flat_map(|(k, v)| [k.to_owned(), v])
-        .collect()
-    }
-}
-
-fn arg(args: &[String], key: &str) -> Option<String> {
-    args.iter().position(|a| a == key).and_then(|i| args.get(i + 1)).cloned()
-}
-
-/// The payload of message `seq`: its sequence number, then filler, 64 bytes.
-fn payload(seq: usize) -> Vec<u8> {
-    let mut p = vec![b'x'; PAYLOAD_LEN];
-    p[..8].copy_from_slice(&(seq as u64).to_le_bytes());
-    p
-}
-
-fn wall_ns() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0)
-}
-
-/// CPU time of this process, all threads, in ns (schedstat).
-fn process_cpu() -> u64 {
-    let mut sched = 0u64;
-    if let Ok(dir) = std::fs::read_dir("/proc/self/task") {
-        for task in dir.flatten() {
-            if let Ok(s) = std::fs::read_to_string(task.path().join("schedstat")) {
-                sched += s.split_whitespace().next().and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
-            }
+impl BenchClient for Lib {
+    fn arg(self) -> &'static str {
+        match self {
+            Lib::Ours => "ours",
+            Lib::RumqttcNodelay => "rumqttc-nodelay",
+            Lib::Rumqttc => "rumqttc",
         }
     }
-    sched
+    fn from_arg(arg: &str) -> Option<Self> {
+        LIBS.into_iter().find(|l| l.arg() == arg)
+    }
 }
+
+/// One side of one trial, as passed on the command line.
+type Spec = bench::Spec<Lib>;
 
 /// A field of `/proc/self/status` in kB (`VmHWM`, `VmRSS`).
 fn status_kb(field: &str) -> u64 {
@@ -213,61 +140,16 @@ fn status_kb(field: &str) -> u64 {
         .unwrap_or(0)
 }
 
-/// What the subscriber saw.
-#[derive(Debug)]
-struct Received {
-    seen: Vec<bool>,
-    distinct: usize,
-    duplicates: usize,
-    last_ns: u64,
-}
-
-impl Received {
-    fn new(count: usize) -> Self {
-        Self { seen: vec![false; count], distinct: 0, duplicates: 0, last_ns: 0 }
-    }
-
-    /// Records one message; true when all have arrived.
-    fn record(&mut self, payload: &[u8]) -> bool {
-        self.last_ns = wall_ns();
-        let seq = payload.get(..8).map(|b| u64::from_le_bytes(b.try_into().unwrap_or([0; 8])) as usize);
-        if let Some(seq) = seq.filter(|s| *s < self.seen.len()) {
-            if self.seen[seq] {
-                self.duplicates += 1;
-            } else {
-                self.seen[seq] = true;
-                self.distinct += 1;
-            }
-        }
-        self.distinct == self.seen.len()
-    }
-
-    fn print(&self, cpu_ns: u64) {
-        println!(
-            "RESULT received={} duplicates={} last_ns={} cpu_ns={cpu_ns}",
-            self.distinct, self.duplicates, self.last_ns
-        );
-        let _ = std::io::stdout().flush();
-    }
-}
-
 fn print_publisher_result(count: usize, failed: usize, t0: u64, cpu_ns: u64) {
-    println!("RESULT published={count} failed={failed} first_ns={t0} cpu_ns={cpu_ns}");
-    let _ = std::io::stdout().flush();
+    say(format_args!("RESULT published={count} failed={failed} first_ns={t0} cpu_ns={cpu_ns}"));
 }
 
 fn print_idle_result(connected: usize, base_kb: u64) {
-    println!(
+    say(format_args!(
         "RESULT connected={connected} base_kb={base_kb} hwm_kb={} rss_kb={}",
         status_kb("VmHWM"),
         status_kb("VmRSS")
-    );
-    let _ = std::io::stdout().flush();
-}
-
-fn ready() {
-    println!("READY");
-    let _ = std::io::stdout().flush();
+    ));
 }
 
 // ---------------------------------------------------------------------------
@@ -279,15 +161,8 @@ mod ours {
     use async_io::Timer;
     use futures_lite::future;
     use mqtt_smol::{ClientOptions, Event, QoS};
+    use mqtt_testkit::bench::qos;
     use smol::LocalExecutor;
-
-    fn qos(q: u8) -> QoS {
-        match q {
-            0 => QoS::AtMostOnce,
-            1 => QoS::AtLeastOnce,
-            _ => QoS::ExactlyOnce,
-        }
-    }
 
     pub(super) fn publisher(spec: &Spec) -> AnyResult<()> {
         let ex = Rc::new(LocalExecutor::new());
@@ -301,7 +176,7 @@ mod ours {
             let driver = ex2.spawn(driver);
             let q = qos(spec.qos);
             let mut tokens = Vec::with_capacity(if spec.qos == 0 { 0 } else { spec.count });
-            let cpu0 = process_cpu();
+            let cpu0 = process_cpu_ns();
             let t0 = wall_ns();
             for seq in 0..spec.count {
                 let token = client.publish(&spec.topic, payload(seq), q, false)?;
@@ -322,7 +197,7 @@ mod ours {
             // out after them, and the driver ends once it is written.
             client.disconnect().await?;
             driver.await;
-            let cpu1 = process_cpu();
+            let cpu1 = process_cpu_ns();
             print_publisher_result(spec.count, failed, t0, cpu1 - cpu0);
             Ok(())
         }))
@@ -341,7 +216,7 @@ mod ours {
             }
             let mut state = Received::new(spec.count);
             ready();
-            let cpu0 = process_cpu();
+            let cpu0 = process_cpu_ns();
             let mut timeout = FIRST_MESSAGE_TIMEOUT;
             'receiving: loop {
                 // Take what is there without a timer; wait with one only when
@@ -375,7 +250,7 @@ mod ours {
             }
             // Idle waiting costs no CPU: reading the clock once at the end
             // (not per message: that is a walk of /proc) is the same.
-            state.print(process_cpu() - cpu0);
+            state.print(process_cpu_ns() - cpu0);
             let _ = client.disconnect().await;
             Ok(())
         }))
@@ -497,13 +372,13 @@ mod rumq {
                 }
             });
             let q = qos(spec.qos);
-            let cpu0 = process_cpu();
+            let cpu0 = process_cpu_ns();
             let t0 = wall_ns();
             for seq in 0..spec.count {
                 client.publish(spec.topic.as_str(), q, false, payload(seq)).await?;
             }
             done_rx.await?;
-            let cpu1 = process_cpu();
+            let cpu1 = process_cpu_ns();
             print_publisher_result(spec.count, 0, t0, cpu1 - cpu0);
             let _ = client.disconnect().await;
             Ok::<(), Box<dyn std::error::Error>>(())
@@ -526,7 +401,7 @@ mod rumq {
             }
             ready();
             let mut state = Received::new(spec.count);
-            let cpu0 = process_cpu();
+            let cpu0 = process_cpu_ns();
             let mut timeout = FIRST_MESSAGE_TIMEOUT;
             loop {
                 match tokio::time::timeout(timeout, eventloop.poll()).await {
@@ -547,7 +422,7 @@ mod rumq {
             }
             // Idle waiting costs no CPU: reading the clock once at the end
             // (not per message: that is a walk of /proc) is the same.
-            state.print(process_cpu() - cpu0);
+            state.print(process_cpu_ns() - cpu0);
             Ok::<(), Box<dyn std::error::Error>>(())
         })?;
         std::process::exit(0);
@@ -628,154 +503,39 @@ type Idle = (u64, u64, u64);
 /// One client's idle-memory runs.
 type IdleRuns = (Lib, Vec<Idle>);
 
-struct Runner {
-    exe: std::path::PathBuf,
-    taskset: bool,
-    port: u16,
-    mosquitto_pid: u32,
-    trial_no: usize,
-}
+type Runner = bench::Runner<Lib>;
 
-impl Runner {
-    fn spawn(&self, spec: &Spec, role: &str) -> AnyResult<(Child, BufReader<ChildStdout>)> {
-        let mut cmd = if self.taskset {
-            let mut c = Command::new("taskset");
-            c.arg("-c").arg("1").arg(&self.exe);
-            c
-        } else {
-            Command::new(&self.exe)
-        };
-        let mut child = cmd
-            .args(spec.to_args(role))
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()?;
-        let out = BufReader::new(child.stdout.take().ok_or("no stdout")?);
-        Ok((child, out))
+fn trial(runner: &mut Runner, lib: Lib, qos: u8, count: usize) -> AnyResult<Trial> {
+    let spec = runner.spec(lib, qos, count);
+    let bench::Pair { publisher: pub_result, subscriber: sub_result, other } = runner.pair(&spec)?;
+    let received = sub_result.get("received")? as usize;
+    let seconds = sub_result.get("last_ns")?.saturating_sub(pub_result.get("first_ns")?) as f64 / 1e9;
+    let failed = pub_result.get("failed")?;
+    if failed > 0 {
+        eprintln!("  {} QoS {qos}: {failed} publishes failed", lib.label());
     }
+    Ok(Trial {
+        rate: if seconds > 0.0 { received as f64 / seconds } else { 0.0 },
+        lost: count - received,
+        pub_cpu_ns: pub_result.get("cpu_ns")? as f64 / count as f64,
+        sub_cpu_ns: sub_result.get("cpu_ns")? as f64 / received.max(1) as f64,
+        other,
+    })
+}
 
-    fn spec(&mut self, lib: Lib, qos: u8, count: usize) -> Spec {
-        self.trial_no += 1;
-        Spec {
-            lib,
-            qos,
-            count,
-            port: self.port,
-            topic: format!("bench/{}/{}/q{qos}", self.trial_no, lib.arg()),
-            id: format!("bench-{}-{}", self.trial_no, lib.arg()),
-        }
+/// Peak RSS (kB) of a process holding `count` idle clients, and its RSS
+/// before connecting.
+/// With `subscribe`, each client subscribes (QoS 1) to a topic first.
+fn idle(runner: &mut Runner, lib: Lib, count: usize, subscribe: bool) -> AnyResult<Idle> {
+    let spec = runner.spec(lib, u8::from(subscribe), count);
+    let (mut child, mut out) = runner.spawn(&spec, "idle")?;
+    let result = parse_result(&read_line(&mut out)?)?;
+    child.wait()?;
+    let connected = result.get("connected")?;
+    if connected != count as u64 {
+        eprintln!("  {}: only {connected} of {count} clients connected", lib.label());
     }
-
-    fn trial(&mut self, lib: Lib, qos: u8, count: usize) -> AnyResult<Trial> {
-        let spec = self.spec(lib, qos, count);
-        let busy0 = system_busy_ticks();
-        let mosq0 = proc_ticks(self.mosquitto_pid).unwrap_or(0);
-        let self0 = proc_ticks(std::process::id()).unwrap_or(0);
-        let wall0 = std::time::Instant::now();
-        let (mut sub, mut sub_out) = self.spawn(&spec, "sub")?;
-        let line = read_line(&mut sub_out)?;
-        if line.trim() != "READY" {
-            let _ = sub.kill();
-            return Err(format!("subscriber said {line:?}").into());
-        }
-        let (mut publ, mut pub_out) = self.spawn(&spec, "pub")?;
-        let pub_result = parse_result(&read_line(&mut pub_out)?)?;
-        let pub_ticks = final_ticks(publ.id());
-        publ.wait()?;
-        let sub_result = parse_result(&read_line(&mut sub_out)?)?;
-        let sub_ticks = final_ticks(sub.id());
-        sub.wait()?;
-        let ours = pub_ticks
-            + sub_ticks
-            + proc_ticks(self.mosquitto_pid).unwrap_or(0).saturating_sub(mosq0)
-            + proc_ticks(std::process::id()).unwrap_or(0).saturating_sub(self0);
-        let other = system_busy_ticks().saturating_sub(busy0).saturating_sub(ours) as f64
-            / 100.0
-            / wall0.elapsed().as_secs_f64();
-        let get = |m: &HashMap<String, u64>, k: &str| m.get(k).copied().ok_or_else(|| format!("no {k} in result"));
-        let received = get(&sub_result, "received")? as usize;
-        let seconds = get(&sub_result, "last_ns")?.saturating_sub(get(&pub_result, "first_ns")?) as f64 / 1e9;
-        let failed = get(&pub_result, "failed")?;
-        if failed > 0 {
-            eprintln!("  {} QoS {qos}: {failed} publishes failed", lib.label());
-        }
-        Ok(Trial {
-            rate: if seconds > 0.0 { received as f64 / seconds } else { 0.0 },
-            lost: count - received,
-            pub_cpu_ns: get(&pub_result, "cpu_ns")? as f64 / count as f64,
-            sub_cpu_ns: get(&sub_result, "cpu_ns")? as f64 / received.max(1) as f64,
-            other,
-        })
-    }
-
-    /// Peak RSS (kB) of a process holding `count` idle clients, and its RSS
-    /// before connecting.
-    /// With `subscribe`, each client subscribes (QoS 1) to a topic first.
-    fn idle(&mut self, lib: Lib, count: usize, subscribe: bool) -> AnyResult<Idle> {
-        let spec = self.spec(lib, u8::from(subscribe), count);
-        let (mut child, mut out) = self.spawn(&spec, "idle")?;
-        let result = parse_result(&read_line(&mut out)?)?;
-        child.wait()?;
-        let get = |k: &str| result.get(k).copied().ok_or_else(|| format!("no {k} in result"));
-        let connected = get("connected")?;
-        if connected != count as u64 {
-            eprintln!("  {}: only {connected} of {count} clients connected", lib.label());
-        }
-        Ok((get("hwm_kb")?, get("base_kb")?, connected))
-    }
-}
-
-/// Busy time of all CPUs so far, in ticks (user, nice, system, irq, softirq,
-/// steal), from `/proc/stat`.
-fn system_busy_ticks() -> u64 {
-    let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
-    let Some(line) = stat.lines().find(|l| l.starts_with("cpu ")) else { return 0 };
-    let f: Vec<u64> = line.split_whitespace().skip(1).filter_map(|v| v.parse().ok()).collect();
-    [0, 1, 2, 5, 6, 7].iter().filter_map(|&i| f.get(i)).sum()
-}
-
-/// utime + stime of process `pid`, in ticks.
-fn proc_ticks(pid: u32) -> Option<u64> {
-    let s = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    let f: Vec<&str> = s[s.rfind(')')? + 2..].split_whitespace().collect();
-    Some(f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?)
-}
-
-/// The CPU ticks of a child once it has exited (read while it is a zombie).
-fn final_ticks(pid: u32) -> u64 {
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    loop {
-        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-        let zombie = stat.rfind(')').and_then(|i| stat.get(i + 2..i + 3)) == Some("Z");
-        if zombie || std::time::Instant::now() >= deadline {
-            return proc_ticks(pid).unwrap_or(0);
-        }
-        std::thread::sleep(Duration::from_millis(1));
-    }
-}
-
-fn read_line(r: &mut BufReader<ChildStdout>) -> AnyResult<String> {
-    let mut line = String::new();
-    if r.read_line(&mut line)? == 0 {
-        return Err("child exited without a result (see its stderr above)".into());
-    }
-    Ok(line)
-}
-
-fn parse_result(line: &str) -> AnyResult<HashMap<String, u64>> {
-    let rest = line.trim().strip_prefix("RESULT ").ok_or_else(|| format!("unexpected line {line:?}"))?;
-    rest.split_whitespace()
-        .map(|kv| {
-            let (k, v) = kv.split_once('=').ok_or("bad field")?;
-            Ok((k.to_owned(), v.parse()?))
-        })
-        .collect()
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
+    Ok((result.get("hwm_kb")?, result.get("base_kb")?, connected))
 }
 
 /// Raises the soft limit of open files to the hard limit: 1,000 clients and
@@ -792,76 +552,40 @@ fn raise_nofile() {
 }
 
 fn orchestrate() -> AnyResult<()> {
-    if !Mosquitto::available() {
-        println!(
-            "throughput bench SKIPPED: mosquitto is not installed (apt-get install mosquitto, or set {} to its path)",
-            mqtt_testkit::mosquitto::MOSQUITTO_ENV
-        );
+    if bench::skip_without_mosquitto() {
         return Ok(());
     }
     raise_nofile();
-    let env = |k: &str| std::env::var(k).ok();
-    let reps: usize = env("MQTT_BENCH_REPS").and_then(|v| v.parse().ok()).unwrap_or(3).max(1);
-    let scale: f64 = env("MQTT_BENCH_SCALE").and_then(|v| v.parse().ok()).unwrap_or(1.0);
-    let idle_clients: usize = env("MQTT_BENCH_IDLE").and_then(|v| v.parse().ok()).unwrap_or(1000);
-    let scaled = |n: usize| ((n as f64 * scale) as usize).max(100);
+    let settings = Settings::from_env();
+    let reps = settings.reps;
+    let idle_clients: usize = std::env::var("MQTT_BENCH_IDLE").ok().and_then(|v| v.parse().ok()).unwrap_or(1000);
 
-    let mut broker = Mosquitto::builder()
-        .verbose_log(false)
-        .max_inflight_messages(1000)
-        .max_queued_messages(10_000_000)
-        .config_line("max_queued_bytes 0")
-        .config_line("max_connections -1")
-        .start()?;
-    let taskset = Command::new("taskset").arg("-V").output().is_ok_and(|o| o.status.success())
-        && std::thread::available_parallelism().map(|n| n.get() >= 2).unwrap_or(false);
-    if taskset {
-        let pid = broker.pid().ok_or("mosquitto is not running")?;
-        let ok = Command::new("taskset")
-            .args(["-a", "-p", "-c", "0", &pid.to_string()])
-            .stdout(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success());
-        if !ok {
-            return Err("could not pin mosquitto to CPU 0".into());
-        }
-        println!("mosquitto on CPU 0, client processes on CPU 1 (taskset)");
-    } else {
-        println!("taskset or a second CPU is missing: running unpinned");
-    }
-    let mosquitto_pid = broker.pid().ok_or("mosquitto is not running")?;
-    let mut runner = Runner { exe: std::env::current_exe()?, taskset, port: broker.port(), mosquitto_pid, trial_no: 0 };
+    let mut broker = bench::broker().config_line("max_connections -1").start()?;
+    let taskset = bench::pin_broker(&mut broker)?;
+    let mut runner = Runner::new(&mut broker, taskset)?;
 
     // Warm-up (not counted).
     for lib in LIBS {
-        runner.trial(lib, 0, scaled(10_000))?;
-        runner.trial(lib, 1, scaled(2_000))?;
+        trial(&mut runner, lib, 0, settings.scaled(10_000))?;
+        trial(&mut runner, lib, 1, settings.scaled(2_000))?;
     }
 
-    let only = env("MQTT_BENCH_QOS");
-    let configs: Vec<(u8, usize)> = [(0u8, scaled(100_000)), (1, scaled(20_000)), (2, scaled(20_000))]
-        .into_iter()
-        .filter(|(q, _)| only.as_ref().is_none_or(|o| o.split(',').any(|x| x.trim() == q.to_string())))
-        .collect();
     let mut results: Vec<(u8, usize, [Vec<Trial>; 3])> = Vec::new();
-    for &(qos, count) in &configs {
+    for (qos, count) in settings.configs() {
         let mut trials: [Vec<Trial>; 3] = Default::default();
-        for rep in 0..reps {
-            for k in 0..LIBS.len() {
-                let i = (k + rep) % LIBS.len();
-                let t = runner.trial(LIBS[i], qos, count)?;
-                println!(
-                    "  QoS {qos} run {} {:<42} {:>7.0} msg/s  lost {:>5}  pub cpu {:>5.0} ns/msg  sub cpu {:>5.0} ns/msg  other processes {:.2} CPU",
-                    rep + 1,
-                    LIBS[i].label(),
-                    t.rate,
-                    t.lost,
-                    t.pub_cpu_ns,
-                    t.sub_cpu_ns,
-                    t.other
-                );
-                trials[i].push(t);
-            }
+        for (rep, i) in bench::rotation(reps, LIBS.len()) {
+            let t = trial(&mut runner, LIBS[i], qos, count)?;
+            println!(
+                "  QoS {qos} run {} {:<42} {:>7.0} msg/s  lost {:>5}  pub cpu {:>5.0} ns/msg  sub cpu {:>5.0} ns/msg  other processes {:.2} CPU",
+                rep + 1,
+                LIBS[i].label(),
+                t.rate,
+                t.lost,
+                t.pub_cpu_ns,
+                t.sub_cpu_ns,
+                t.other
+            );
+            trials[i].push(t);
         }
         results.push((qos, count, trials));
     }
@@ -871,57 +595,49 @@ fn orchestrate() -> AnyResult<()> {
     if idle_clients > 0 {
         for subscribe in [false, true] {
             let mut runs: Vec<IdleRuns> = [Lib::Ours, Lib::RumqttcNodelay].map(|l| (l, Vec::new())).into();
-            for rep in 0..reps {
-                for k in 0..runs.len() {
-                    let i = (k + rep) % runs.len();
-                    let m = runner.idle(runs[i].0, idle_clients, subscribe)?;
-                    println!(
-                        "  idle{} run {} {:<42} peak RSS {:>7} kB (before connecting {:>6} kB), {} connected",
-                        if subscribe { " subscribed" } else { "" },
-                        rep + 1,
-                        runs[i].0.label(),
-                        m.0,
-                        m.1,
-                        m.2
-                    );
-                    runs[i].1.push(m);
-                }
+            for (rep, i) in bench::rotation(reps, runs.len()) {
+                let m = idle(&mut runner, runs[i].0, idle_clients, subscribe)?;
+                println!(
+                    "  idle{} run {} {:<42} peak RSS {:>7} kB (before connecting {:>6} kB), {} connected",
+                    if subscribe { " subscribed" } else { "" },
+                    rep + 1,
+                    runs[i].0.label(),
+                    m.0,
+                    m.1,
+                    m.2
+                );
+                runs[i].1.push(m);
             }
             memory.push((subscribe, runs));
         }
     }
     drop(broker);
 
-    println!();
-    println!("Medians of {reps} runs (64 B payloads, MQTT 3.1.1, one publisher and one subscriber process each):");
-    println!();
-    println!(
-        "| QoS | messages | client | msg/s | ours ÷ this | lost | publisher CPU/msg | subscriber CPU/msg | other processes |"
-    );
-    println!("|---|---:|---|---:|---:|---:|---:|---:|---:|");
+    bench::throughput_table_head(reps, &[("subscriber CPU/msg", true), ("other processes", true)]);
     let mut summary = Vec::new();
     for (qos, count, trials) in &results {
         let med = |v: &[Trial], f: fn(&Trial) -> f64| median(v.iter().map(f).collect());
         let rate: Vec<f64> = trials.iter().map(|t| med(t, |t| t.rate)).collect();
         for (i, lib) in LIBS.iter().enumerate() {
             let lost: usize = trials[i].iter().map(|t| t.lost).sum();
-            let ratio = if i == 0 { String::new() } else { format!("**{:.2}×**", rate[0] / rate[i]) };
-            println!(
-                "| {qos} | {count} | {} | {:.0} | {ratio} | {lost} | {:.2} µs | {:.2} µs | {:.2} CPU |",
-                lib.label(),
-                rate[i],
-                med(&trials[i], |t| t.pub_cpu_ns) / 1000.0,
-                med(&trials[i], |t| t.sub_cpu_ns) / 1000.0,
-                med(&trials[i], |t| t.other),
-            );
+            table_row([
+                qos.to_string(),
+                count.to_string(),
+                lib.label().to_owned(),
+                format!("{:.0}", rate[i]),
+                if i == 0 { String::new() } else { ratio(rate[0], rate[i]) },
+                lost.to_string(),
+                format!("{:.2} µs", med(&trials[i], |t| t.pub_cpu_ns) / 1000.0),
+                format!("{:.2} µs", med(&trials[i], |t| t.sub_cpu_ns) / 1000.0),
+                format!("{:.2} CPU", med(&trials[i], |t| t.other)),
+            ]);
         }
         summary.push((*qos, rate[0] / rate[1].max(rate[2])));
     }
     println!();
     println!("Throughput against the better rumqttc configuration:");
     println!();
-    println!("| QoS | mqtt-smol ÷ rumqttc AsyncClient |");
-    println!("|---|---:|");
+    table_head(&[("QoS", false), ("mqtt-smol ÷ rumqttc AsyncClient", true)]);
     for (qos, ratio) in summary {
         println!("| {qos} | {ratio:.2}× |");
     }
@@ -932,12 +648,16 @@ fn orchestrate() -> AnyResult<()> {
             if *subscribe { "connected and each subscribed at QoS 1" } else { "connected" }
         );
         println!();
-        println!("| client | peak RSS | per client (peak − before connecting) | ours ÷ this |");
-        println!("|---|---:|---:|---:|");
+        table_head(&[
+            ("client", false),
+            ("peak RSS", true),
+            ("per client (peak − before connecting)", true),
+            ("ours ÷ this", true),
+        ]);
         let hwm: Vec<f64> = runs.iter().map(|(_, v)| median(v.iter().map(|m| m.0 as f64).collect())).collect();
         for (i, (lib, v)) in runs.iter().enumerate() {
             let per = median(v.iter().map(|m| (m.0.saturating_sub(m.1)) as f64).collect()) / idle_clients as f64;
-            let ratio = if i == 0 { String::new() } else { format!("**{:.2}×**", hwm[0] / hwm[i]) };
+            let ratio = if i == 0 { String::new() } else { ratio(hwm[0], hwm[i]) };
             println!("| {} | {:.0} kB | {per:.1} kB | {ratio} |", lib.label(), hwm[i]);
         }
         if !*subscribe {

@@ -55,6 +55,7 @@
 #![allow(clippy::std_instead_of_core, clippy::std_instead_of_alloc)]
 #![forbid(unsafe_code)]
 
+pub mod bench;
 pub mod certs;
 pub mod interop;
 pub mod mosquitto;
