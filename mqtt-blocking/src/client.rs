@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use mqtt_proto::{
     CloseReason, ConnAckProperties, DisconnectProperties, Message, PacketId, PublishProperties, QoS, ReasonCode, State,
     SubscribeProperties, TopicName, UnsubscribeProperties,
@@ -175,10 +175,9 @@ impl Client {
             Ok(s) => s,
             Err(e) => return fail(e),
         };
-        let mut buf = vec![0u8; 16 * 1024];
-        let mut mqtt = BytesMut::new();
+        let mut reader = net::Reader::new();
         loop {
-            let step = net::read_step(inner, generation, &mut sock, &mut buf, &mut mqtt);
+            let step = net::read_step(inner, generation, &mut sock, &mut reader);
             let core = inner.lock();
             if core.state.status() == Status::Connected {
                 let session_present = core.state.session_present();

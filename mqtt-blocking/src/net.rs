@@ -13,6 +13,21 @@ use mqtt_client_core::{ClientEvent, ConnectError, Stack, Status, TransportError}
 
 use crate::core::{Inner, Io};
 
+/// The network thread's read buffers, and whether bytes are streaming in.
+#[derive(Debug)]
+pub(crate) struct Reader {
+    buf: Vec<u8>,
+    mqtt: BytesMut,
+    /// Whether the last read brought bytes.
+    streaming: bool,
+}
+
+impl Reader {
+    pub(crate) fn new() -> Self {
+        Self { buf: vec![0u8; 16 * 1024], mqtt: BytesMut::with_capacity(16 * 1024), streaming: false }
+    }
+}
+
 /// What one read from the socket led to.
 pub(crate) enum Step {
     /// Keep reading.
@@ -130,13 +145,8 @@ fn handshake(sock: &mut TcpStream, stack: &mut Stack, deadline: std::time::Insta
 
 /// One read from the socket (or one timeout), fed through the transport into
 /// the connection, then drained.
-pub(crate) fn read_step(
-    inner: &Arc<Inner>,
-    generation: u64,
-    sock: &mut TcpStream,
-    buf: &mut [u8],
-    mqtt: &mut BytesMut,
-) -> Step {
+pub(crate) fn read_step(inner: &Arc<Inner>, generation: u64, sock: &mut TcpStream, reader: &mut Reader) -> Step {
+    let Reader { buf, mqtt, streaming } = reader;
     let timeout = {
         let core = inner.lock();
         if core.generation != generation {
@@ -154,7 +164,17 @@ pub(crate) fn read_step(
     if sock.set_read_timeout(Some(timeout)).is_err() {
         return close_io(inner, generation, "cannot set the read timeout");
     }
+    if *streaming {
+        // The last read brought bytes, so more are likely on their way: let
+        // the threads that are ready to run on this CPU go first (the
+        // application's, the broker's, other clients'), so that this read
+        // takes a batch of packets instead of one. sched_yield returns at once
+        // when nothing else is ready; on a shared CPU this cut the system
+        // calls and the CPU time per message (BENCHMARKS.md).
+        std::thread::yield_now();
+    }
     let read = sock.read(buf);
+    *streaming = matches!(read, Ok(n) if n > 0);
     let now = inner.now();
     let mut core = inner.lock();
     if core.generation != generation {
@@ -250,8 +270,7 @@ fn current(inner: &Inner, generation: u64) -> bool {
 /// exponential backoff and jitter, until a newer connect, a disconnect, or (with
 /// auto reconnect off) the first loss.
 fn run(inner: &Arc<Inner>, mut sock: Option<TcpStream>, generation: u64) {
-    let mut buf = vec![0u8; 16 * 1024];
-    let mut mqtt = BytesMut::with_capacity(16 * 1024);
+    let mut reader = Reader::new();
     let mut failures: u32 = 0;
     loop {
         if !current(inner, generation) {
@@ -281,7 +300,7 @@ fn run(inner: &Arc<Inner>, mut sock: Option<TcpStream>, generation: u64) {
             },
         };
         let mut was_connected = false;
-        while let Step::Continue = read_step(inner, generation, &mut s, &mut buf, &mut mqtt) {
+        while let Step::Continue = read_step(inner, generation, &mut s, &mut reader) {
             if !was_connected && inner.lock().state.status() == Status::Connected {
                 was_connected = true;
                 failures = 0;

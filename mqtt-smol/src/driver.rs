@@ -218,6 +218,8 @@ pub(crate) async fn serve(shared: &Shared, io: &mut Io, until_connected: bool) -
     let mut failure: Option<TransportError> = None;
     let mut was_connected = false;
     let mut scratch = BytesMut::new();
+    // Whether the last read brought bytes.
+    let mut streaming = false;
     loop {
         // Drain the connection under the lock: bytes out, events on.
         let (deadline, closed, connected) = {
@@ -292,6 +294,7 @@ pub(crate) async fn serve(shared: &Shared, io: &mut Io, until_connected: bool) -
         match wake {
             Wake::Timer => {
                 armed = None;
+                streaming = false;
                 let mut inner = shared.lock();
                 let now = shared.now();
                 if let Some(conn) = inner.state.conn_mut() {
@@ -299,10 +302,23 @@ pub(crate) async fn serve(shared: &Shared, io: &mut Io, until_connected: bool) -
                 }
             }
             Wake::Readable => {
+                if streaming {
+                    // Bytes keep coming: let the threads that are ready to
+                    // run on this CPU go first (other tasks' threads, the
+                    // broker, other clients), so that this read takes a batch
+                    // of packets instead of one. sched_yield returns at once
+                    // when nothing else is ready; on a shared CPU it cut the
+                    // reactor turns and system calls per message
+                    // (BENCHMARKS.md). It is not the executor's yield: other
+                    // tasks of this thread run once the driver waits.
+                    std::thread::yield_now();
+                }
                 let mut inner = shared.lock();
                 let now = shared.now();
                 let Inner { state, .. } = &mut *inner;
+                streaming = false;
                 let read = io.read_some(READ_BUDGET, |bytes| {
+                    streaming = true;
                     if let Some(conn) = state.conn_mut() {
                         conn.handle_bytes(bytes, now);
                     }
