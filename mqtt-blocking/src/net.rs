@@ -9,22 +9,21 @@ use std::time::Duration;
 use bytes::BytesMut;
 use mqtt_proto::State;
 
-use mqtt_client_core::{ClientEvent, ConnectError, Stack, Status, TransportError};
+use mqtt_client_core::{ClientEvent, ConnectError, ReadPacer, Stack, Status, TransportError};
 
 use crate::core::{Inner, Io};
 
-/// The network thread's read buffers, and whether bytes are streaming in.
+/// The network thread's read buffers, and when it yields before a read.
 #[derive(Debug)]
 pub(crate) struct Reader {
     buf: Vec<u8>,
     mqtt: BytesMut,
-    /// Whether the last read brought bytes.
-    streaming: bool,
+    pacer: ReadPacer,
 }
 
 impl Reader {
     pub(crate) fn new() -> Self {
-        Self { buf: vec![0u8; 16 * 1024], mqtt: BytesMut::with_capacity(16 * 1024), streaming: false }
+        Self { buf: vec![0u8; 16 * 1024], mqtt: BytesMut::with_capacity(16 * 1024), pacer: ReadPacer::default() }
     }
 }
 
@@ -146,7 +145,7 @@ fn handshake(sock: &mut TcpStream, stack: &mut Stack, deadline: std::time::Insta
 /// One read from the socket (or one timeout), fed through the transport into
 /// the connection, then drained.
 pub(crate) fn read_step(inner: &Arc<Inner>, generation: u64, sock: &mut TcpStream, reader: &mut Reader) -> Step {
-    let Reader { buf, mqtt, streaming } = reader;
+    let Reader { buf, mqtt, pacer } = reader;
     let timeout = {
         let core = inner.lock();
         if core.generation != generation {
@@ -164,17 +163,11 @@ pub(crate) fn read_step(inner: &Arc<Inner>, generation: u64, sock: &mut TcpStrea
     if sock.set_read_timeout(Some(timeout)).is_err() {
         return close_io(inner, generation, "cannot set the read timeout");
     }
-    if *streaming {
-        // The last read brought bytes, so more are likely on their way: let
-        // the threads that are ready to run on this CPU go first (the
-        // application's, the broker's, other clients'), so that this read
-        // takes a batch of packets instead of one. sched_yield returns at once
-        // when nothing else is ready; on a shared CPU this cut the system
-        // calls and the CPU time per message (BENCHMARKS.md).
-        std::thread::yield_now();
-    }
+    // While bytes stream in, let what else is ready to run on this CPU go
+    // first, so that the read takes a batch (see ReadPacer).
+    pacer.pace(std::time::Instant::now, std::thread::yield_now);
     let read = sock.read(buf);
-    *streaming = matches!(read, Ok(n) if n > 0);
+    pacer.read(*read.as_ref().unwrap_or(&0), buf.len());
     let now = inner.now();
     let mut core = inner.lock();
     if core.generation != generation {

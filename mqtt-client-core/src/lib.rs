@@ -8,6 +8,8 @@
 //! - [`ClientOptions`]: every option of a client, paho-style, with
 //!   [`TlsOptions`], [`WebSocketOptions`] and [`Transport`];
 //! - [`Backoff`]: the reconnect policy (exponential backoff with jitter);
+//! - [`ReadPacer`]: when the network side yields the CPU before a read, so
+//!   that reads take batches of packets;
 //! - [`Stack`]: TLS (rustls) and WebSocket (tungstenite) over byte buffers, so
 //!   one TLS and WebSocket code path serves a blocking `TcpStream` and an
 //!   async one alike;
@@ -35,6 +37,7 @@ mod completion;
 mod error;
 mod message;
 mod options;
+mod pacing;
 mod reconnect;
 mod routing;
 mod state;
@@ -45,6 +48,7 @@ pub use completion::Completion;
 pub use error::{ConnectError, PublishFailure, StateError};
 pub use message::OutMessage;
 pub use options::ClientOptions;
+pub use pacing::ReadPacer;
 pub use reconnect::Backoff;
 pub use routing::Router;
 pub use state::{ClientEvent, ClientState, PublishResult, Status, SubscribeResult, UnsubscribeResult};

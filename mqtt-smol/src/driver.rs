@@ -12,7 +12,7 @@ use std::time::Duration;
 use async_io::Timer;
 use bytes::BytesMut;
 use futures_lite::future;
-use mqtt_client_core::{ClientEvent, ConnectError, Status, TransportError};
+use mqtt_client_core::{ClientEvent, ConnectError, ReadPacer, Status, TransportError};
 use mqtt_proto::{CloseReason, Instant, State};
 
 use crate::net::{self, Io, ReadOutcome};
@@ -218,8 +218,7 @@ pub(crate) async fn serve(shared: &Shared, io: &mut Io, until_connected: bool) -
     let mut failure: Option<TransportError> = None;
     let mut was_connected = false;
     let mut scratch = BytesMut::new();
-    // Whether the last read brought bytes.
-    let mut streaming = false;
+    let mut pacer = ReadPacer::default();
     loop {
         // Drain the connection under the lock: bytes out, events on.
         let (deadline, closed, connected) = {
@@ -294,7 +293,7 @@ pub(crate) async fn serve(shared: &Shared, io: &mut Io, until_connected: bool) -
         match wake {
             Wake::Timer => {
                 armed = None;
-                streaming = false;
+                pacer.read(0, READ_BUDGET);
                 let mut inner = shared.lock();
                 let now = shared.now();
                 if let Some(conn) = inner.state.conn_mut() {
@@ -302,30 +301,25 @@ pub(crate) async fn serve(shared: &Shared, io: &mut Io, until_connected: bool) -
                 }
             }
             Wake::Readable => {
-                if streaming {
-                    // Bytes keep coming: let the threads that are ready to
-                    // run on this CPU go first (other tasks' threads, the
-                    // broker, other clients), so that this read takes a batch
-                    // of packets instead of one. sched_yield returns at once
-                    // when nothing else is ready; on a shared CPU it cut the
-                    // reactor turns and system calls per message
-                    // (BENCHMARKS.md). It is not the executor's yield: other
-                    // tasks of this thread run once the driver waits.
-                    std::thread::yield_now();
-                }
+                // While bytes stream in, let what else is ready to run on
+                // this CPU go first, so that the read takes a batch (see
+                // ReadPacer). This is the thread's yield, not the executor's:
+                // other tasks of this thread run once the driver waits.
+                pacer.pace(std::time::Instant::now, std::thread::yield_now);
                 let mut inner = shared.lock();
                 let now = shared.now();
                 let Inner { state, .. } = &mut *inner;
-                streaming = false;
                 let read = io.read_some(READ_BUDGET, |bytes| {
-                    streaming = true;
                     if let Some(conn) = state.conn_mut() {
                         conn.handle_bytes(bytes, now);
                     }
                 });
+                if let ReadOutcome::Bytes { read, .. } = read {
+                    pacer.read(read, READ_BUDGET);
+                }
                 match read {
-                    ReadOutcome::Bytes { eof: false } => {}
-                    ReadOutcome::Bytes { eof: true } => lose(&mut inner, now),
+                    ReadOutcome::Bytes { eof: false, .. } => {}
+                    ReadOutcome::Bytes { eof: true, .. } => lose(&mut inner, now),
                     ReadOutcome::Failed(e) => {
                         log::warn!("transport failed: {e}");
                         lose(&mut inner, now);

@@ -30,8 +30,9 @@ pub(crate) struct Io {
 /// What reading the socket led to.
 #[derive(Debug)]
 pub(crate) enum ReadOutcome {
-    /// MQTT bytes (maybe none) and whether the peer closed cleanly after them.
-    Bytes { eof: bool },
+    /// MQTT bytes (maybe none) and whether the peer closed cleanly after them;
+    /// `read`: how many bytes came from the socket.
+    Bytes { eof: bool, read: usize },
     /// The socket or the transport failed.
     Failed(TransportError),
 }
@@ -81,7 +82,7 @@ impl Io {
         let mut total = 0;
         while total < max {
             match self.sock.get_ref().read(&mut buf) {
-                Ok(0) => return ReadOutcome::Bytes { eof: true },
+                Ok(0) => return ReadOutcome::Bytes { eof: true, read: total },
                 Ok(n) => {
                     total += n;
                     // A read that did not fill the buffer took all there was
@@ -105,7 +106,7 @@ impl Io {
                         self.mqtt_in.clear();
                     }
                     match result {
-                        Ok(true) => return ReadOutcome::Bytes { eof: true },
+                        Ok(true) => return ReadOutcome::Bytes { eof: true, read: total },
                         Ok(false) if drained => break,
                         Ok(false) => {}
                         Err(e) => return ReadOutcome::Failed(e),
@@ -116,7 +117,7 @@ impl Io {
                 Err(e) => return ReadOutcome::Failed(TransportError::Io(e)),
             }
         }
-        ReadOutcome::Bytes { eof: false }
+        ReadOutcome::Bytes { eof: false, read: total }
     }
 }
 
