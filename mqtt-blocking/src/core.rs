@@ -34,12 +34,21 @@ pub(crate) struct Core {
     /// Bumped by every connect, reconnect and disconnect: a network thread of an
     /// older generation stops.
     pub(crate) generation: u64,
+    /// Bytes written to sockets so far.
+    pub(crate) written: u64,
     scratch: BytesMut,
 }
 
 impl Core {
     pub(crate) fn new(options: ClientOptions) -> Self {
-        Self { state: ClientState::new(options), target: None, io: None, generation: 0, scratch: BytesMut::new() }
+        Self {
+            state: ClientState::new(options),
+            target: None,
+            io: None,
+            generation: 0,
+            written: 0,
+            scratch: BytesMut::new(),
+        }
     }
 
     /// The drain rule: bytes out, then events, again while handling events
@@ -72,11 +81,15 @@ impl Core {
             } else {
                 io.stack.write_mqtt(&self.scratch).map_err(|e| e.to_string())
             };
+            if io.stack.is_plain() {
+                self.written += self.scratch.len() as u64;
+            }
             self.scratch.clear();
         }
         let out = io.stack.take_outbox();
         if result.is_ok() && !out.is_empty() {
             result = io.writer.write_all(&out).map_err(|e| e.to_string());
+            self.written += out.len() as u64;
         }
         if let Err(e) = result {
             log::warn!("write failed: {e}");

@@ -174,6 +174,7 @@ pub(crate) fn read_step(inner: &Arc<Inner>, generation: u64, sock: &mut TcpStrea
         // A newer connection replaced this one: its socket is not ours to end.
         return Step::Closed;
     }
+    let written = core.written;
     let step = match read {
         Ok(0) => {
             if let Some(conn) = core.state.conn_mut() {
@@ -221,6 +222,7 @@ pub(crate) fn read_step(inner: &Arc<Inner>, generation: u64, sock: &mut TcpStrea
         }
     };
     core.pump(now);
+    pacer.answered(core.written != written);
     let closed = core.state.conn().is_none_or(|c| c.state() == State::Closed);
     drop(core);
     inner.changed.notify_all();

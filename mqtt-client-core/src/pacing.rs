@@ -11,7 +11,8 @@ use std::time::{Duration, Instant};
 /// instead of one, which saves system calls and wake-ups per message. A yield
 /// returns at once when nothing else is ready to run. Yields happen only
 /// after a read that brought bytes but did not fill its buffer (a full one
-/// says more is waiting now), and they pause after two in a row took longer
+/// says more is waiting now) and that gave bytes to send back (see
+/// [`answered`](Self::answered)), and they pause after two in a row took longer
 /// than [`LONG_YIELD`](Self::LONG_YIELD) each: then the CPU is shared with
 /// busy threads, and waiting for them costs more than it saves. A pause lasts
 /// [`MIN_PAUSE`](Self::MIN_PAUSE), twice as long each time it is needed
@@ -35,6 +36,7 @@ use std::time::{Duration, Instant};
 /// let mut yields = 0;
 /// pacer.pace(Instant::now, || yields += 1); // nothing read yet: no yield
 /// pacer.read(300, 16 * 1024); // some bytes came
+/// pacer.answered(true); // and acknowledgements went back
 /// pacer.pace(Instant::now, || yields += 1);
 /// assert_eq!(yields, 1);
 /// pacer.read(16 * 1024, 16 * 1024); // a full buffer: read on at once
@@ -104,6 +106,15 @@ impl ReadPacer {
         }
     }
 
+    /// After the bytes of the last read were handled: whether that gave
+    /// bytes to send (acknowledgements, or publishes a freed window let go).
+    /// A read that asks for no answer (QoS 0 messages coming in) is no reason
+    /// to yield: batching it saves a `recv` at most, and in measurements
+    /// cost more than that.
+    pub fn answered(&mut self, answered: bool) {
+        self.streaming &= answered;
+    }
+
     /// After a read that brought `n` bytes of at most `capacity`.
     pub fn read(&mut self, n: usize, capacity: usize) {
         self.streaming = n > 0 && n < capacity;
@@ -160,6 +171,21 @@ mod tests {
         assert!(!pace(&mut pacer, &clock, Duration::ZERO), "a full buffer: more is waiting");
         pacer.read(0, 1024);
         assert!(!pace(&mut pacer, &clock, Duration::ZERO), "a timeout or an empty read");
+    }
+
+    #[test]
+    fn yields_only_after_reads_that_were_answered() {
+        let clock = Clock::new();
+        let mut pacer = ReadPacer::default();
+        pacer.read(64, 1024);
+        pacer.answered(false);
+        assert!(!pace(&mut pacer, &clock, Duration::ZERO), "nothing to send back (QoS 0 coming in)");
+        pacer.read(64, 1024);
+        pacer.answered(true);
+        assert!(pace(&mut pacer, &clock, Duration::ZERO), "acknowledgements went out");
+        pacer.read(1024, 1024);
+        pacer.answered(true);
+        assert!(!pace(&mut pacer, &clock, Duration::ZERO), "a full buffer still reads on at once");
     }
 
     /// Paces until a yield happens (the clock moving 100 µs between tries, for

@@ -219,6 +219,7 @@ pub(crate) async fn serve(shared: &Shared, io: &mut Io, until_connected: bool) -
     let mut was_connected = false;
     let mut scratch = BytesMut::new();
     let mut pacer = ReadPacer::default();
+    let mut after_read = false;
     loop {
         // Drain the connection under the lock: bytes out, events on.
         let (deadline, closed, connected) = {
@@ -228,6 +229,11 @@ pub(crate) async fn serve(shared: &Shared, io: &mut Io, until_connected: bool) -
                 log::warn!("transport failed: {e}");
                 lose(&mut inner, now);
                 failure.get_or_insert(e);
+            }
+            if after_read {
+                // Whether the read gave bytes to send back.
+                pacer.answered(io.wants_write());
+                after_read = false;
             }
             if let Err(e) = io.write_some() {
                 log::warn!("write failed: {e}");
@@ -316,6 +322,7 @@ pub(crate) async fn serve(shared: &Shared, io: &mut Io, until_connected: bool) -
                 });
                 if let ReadOutcome::Bytes { read, .. } = read {
                     pacer.read(read, READ_BUDGET);
+                    after_read = true;
                 }
                 match read {
                     ReadOutcome::Bytes { eof: false, .. } => {}
