@@ -56,6 +56,7 @@
 //! | `max_inflight_messages_set()` | [`ClientOptions::max_inflight_messages`] |
 //! | `max_queued_messages_set()` | [`ClientOptions::max_queued_messages`] |
 //! | `reconnect_delay_set(min, max)` | [`ClientOptions::reconnect_delay`] |
+//! | (always sets `TCP_NODELAY`) | the default too; [`ClientOptions::tcp_nodelay`]`(false)` for Nagle's algorithm |
 //! | `manual_ack_set()` / `ack()` | [`ClientOptions::manual_ack`] / [`Client::ack`] |
 //! | `connect(host, port, keepalive)` | [`Client::connect`]`(host, port)` (keep alive in the options) |
 //! | `connect_async()` | [`Client::connect_async`] |

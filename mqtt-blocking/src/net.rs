@@ -45,7 +45,7 @@ pub(crate) enum Step {
 /// from; CONNACK arrives through [`read_step`].
 pub(crate) fn establish(inner: &Arc<Inner>, generation: u64) -> Result<TcpStream, ConnectError> {
     let now = inner.now();
-    let (host, port, transport, timeout) = {
+    let (host, port, transport, nodelay, timeout) = {
         let mut core = inner.lock();
         if core.generation != generation {
             return Err(superseded());
@@ -58,7 +58,7 @@ pub(crate) fn establish(inner: &Arc<Inner>, generation: u64) -> Result<TcpStream
         // session on.
         core.state.begin_connection(now)?;
         let options = core.state.options();
-        (host, port, options.transport_options().clone(), options.mqtt().connect_timeout)
+        (host, port, options.transport_options().clone(), options.nodelay(), options.mqtt().connect_timeout)
     };
     let deadline = std::time::Instant::now() + timeout;
     let addrs: Vec<_> =
@@ -82,7 +82,7 @@ pub(crate) fn establish(inner: &Arc<Inner>, generation: u64) -> Result<TcpStream
         let e = last.unwrap_or_else(|| io::Error::new(io::ErrorKind::NotFound, "no address"));
         return Err(if e.kind() == io::ErrorKind::TimedOut { ConnectError::Timeout } else { ConnectError::Io(e) });
     };
-    sock.set_nodelay(true).map_err(ConnectError::Io)?;
+    sock.set_nodelay(nodelay).map_err(ConnectError::Io)?;
     let mut stack = Stack::new(&transport, &host, port).map_err(ConnectError::Transport)?;
     handshake(&mut sock, &mut stack, deadline)?;
     let writer = sock.try_clone().map_err(ConnectError::Io)?;

@@ -118,6 +118,16 @@ fn publish_and_subscribe_at_qos_0_1_and_2() {
 
 #[test]
 #[ignore = "needs mosquitto"]
+fn round_trip_with_nagles_algorithm_on() {
+    let broker = start(Mosquitto::builder());
+    let probe = Probe::new(options("nagle", ProtocolVersion::V3_1_1).tcp_nodelay(false));
+    probe.connect("127.0.0.1", broker.port());
+    round_trip(&probe, "nagle", BIG_PAYLOAD);
+    probe.disconnect();
+}
+
+#[test]
+#[ignore = "needs mosquitto"]
 fn retained_messages_reach_new_subscribers_until_cleared() {
     let broker = start(Mosquitto::builder());
     for version in VERSIONS {

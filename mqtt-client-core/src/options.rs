@@ -37,6 +37,7 @@ pub struct ClientOptions {
     backoff: Backoff,
     auto_reconnect: bool,
     resubscribe: bool,
+    nodelay: bool,
 }
 
 impl ClientOptions {
@@ -66,6 +67,7 @@ impl ClientOptions {
             backoff: Backoff::new(Duration::from_secs(1), Duration::from_secs(120)),
             auto_reconnect: true,
             resubscribe: true,
+            nodelay: true,
         }
     }
 
@@ -200,6 +202,28 @@ impl ClientOptions {
         self
     }
 
+    /// Whether the TCP socket sends each write at once (`TCP_NODELAY`, the
+    /// default, as paho sets it) or lets the kernel hold small writes back
+    /// while earlier bytes are unacknowledged (Nagle's algorithm, `false`).
+    ///
+    /// Nagle's algorithm coalesces bursts of small packets into fewer
+    /// segments, which keeps the throughput of long QoS 0 streams steadier
+    /// (see BENCHMARKS.md), at a price in latency: a publish sent shortly
+    /// after another that the broker does not answer (QoS 0) can wait for the
+    /// broker's delayed acknowledgement, up to about 40 ms on Linux.
+    ///
+    /// ```
+    /// use mqtt_client_core::ClientOptions;
+    ///
+    /// assert!(ClientOptions::new("sensor").nodelay());
+    /// assert!(!ClientOptions::new("bulk-loader").tcp_nodelay(false).nodelay());
+    /// ```
+    #[must_use]
+    pub fn tcp_nodelay(mut self, on: bool) -> Self {
+        self.nodelay = on;
+        self
+    }
+
     /// The transport (paho's `transport` and `tls_set`).
     #[must_use]
     pub fn transport(mut self, transport: Transport) -> Self {
@@ -252,6 +276,12 @@ impl ClientOptions {
     #[must_use]
     pub fn backoff(&self) -> Backoff {
         self.backoff
+    }
+
+    /// Whether the socket sends each write at once (`TCP_NODELAY`).
+    #[must_use]
+    pub fn nodelay(&self) -> bool {
+        self.nodelay
     }
 
     /// Whether the client reconnects by itself.

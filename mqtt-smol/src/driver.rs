@@ -176,15 +176,15 @@ async fn wait_closing(shared: &Shared) -> bool {
 /// connection for it (TCP, TLS, WebSocket); CONNECT goes out when it is
 /// served.
 pub(crate) async fn establish(shared: &Shared, host: &str, port: u16) -> Result<Io, ConnectError> {
-    let (transport, timeout) = {
+    let (transport, nodelay, timeout) = {
         let mut inner = shared.lock();
         inner.state.begin_connection(shared.now())?;
         let options = inner.state.options();
-        (options.transport_options().clone(), options.mqtt().connect_timeout)
+        (options.transport_options().clone(), options.nodelay(), options.mqtt().connect_timeout)
     };
     shared.changed.notify_all();
     let deadline = std::time::Instant::now() + timeout;
-    net::open(host, port, &transport, deadline).await
+    net::open(host, port, &transport, nodelay, deadline).await
 }
 
 /// How serving one network connection ended.

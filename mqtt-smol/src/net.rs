@@ -151,7 +151,13 @@ pub(crate) async fn resolve(host: &str, port: u16) -> Result<Vec<SocketAddr>, Co
 
 /// Resolves, connects TCP and runs the TLS and WebSocket handshakes, all
 /// before `deadline`.
-pub(crate) async fn open(host: &str, port: u16, transport: &Transport, deadline: Instant) -> Result<Io, ConnectError> {
+pub(crate) async fn open(
+    host: &str,
+    port: u16,
+    transport: &Transport,
+    nodelay: bool,
+    deadline: Instant,
+) -> Result<Io, ConnectError> {
     let work = async {
         let addrs = resolve(host, port).await?;
         let mut last = None;
@@ -169,7 +175,7 @@ pub(crate) async fn open(host: &str, port: u16, transport: &Transport, deadline:
             let e = last.unwrap_or_else(|| io::Error::new(io::ErrorKind::NotFound, "no address"));
             return Err(ConnectError::Io(e));
         };
-        sock.get_ref().set_nodelay(true).map_err(ConnectError::Io)?;
+        sock.get_ref().set_nodelay(nodelay).map_err(ConnectError::Io)?;
         let stack = Stack::new(transport, host, port).map_err(ConnectError::Transport)?;
         let mut io = Io { sock, stack, out: BytesMut::new(), mqtt_in: BytesMut::new() };
         handshake(&mut io).await?;

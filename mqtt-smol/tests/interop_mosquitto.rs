@@ -103,6 +103,16 @@ fn publish_and_subscribe_at_qos_0_1_and_2() {
     }
 }
 
+#[test]
+#[ignore = "needs mosquitto"]
+fn round_trip_with_nagles_algorithm_on() {
+    let broker = start(Mosquitto::builder());
+    let options = options("nagle", ProtocolVersion::V3_1_1).tcp_nodelay(false);
+    let (mut probe, _) = Probe::connect(options, "127.0.0.1", broker.port());
+    round_trip(&probe, "nagle", BIG_PAYLOAD);
+    probe.disconnect();
+}
+
 /// Per-filter routes against a real broker: one subscription, messages split
 /// by topic between a route and the event stream.
 #[test]
