@@ -23,7 +23,7 @@
 //! rumqttc to rumqttc. Four clients take turns: mqtt-blocking with its
 //! defaults (`TCP_NODELAY`) and with `tcp_nodelay(false)` (Nagle's algorithm
 //! on), rumqttc with its default network options (Nagle's algorithm on), and
-//! rumqttc with `TCP_NODELAY`; each configuration runs 3 times per client, the
+//! rumqttc with `TCP_NODELAY`; each configuration runs 5 times per client, the
 //! order rotating, and the table shows medians. Each rumqttc row is compared
 //! with the mqtt-blocking row of the same socket option, and the targets are
 //! checked on both pairs; the table after them also compares mqtt-blocking's
@@ -78,7 +78,7 @@
 //!
 //! # Environment
 //!
-//! For quick trials: `MQTT_BENCH_REPS` (default 3), `MQTT_BENCH_SCALE` (a
+//! For quick trials: `MQTT_BENCH_REPS` (default 5), `MQTT_BENCH_SCALE` (a
 //! factor on the message counts, default 1) and `MQTT_BENCH_QOS` (say `1,2` to
 //! run only those). To compare two builds of mqtt-blocking, each against the
 //! same rumqttc: `MQTT_BENCH_OURS_EXE=<a copy of this bench binary built from

@@ -27,7 +27,7 @@
 //!
 //! Clients: mqtt-smol; rumqttc with `TCP_NODELAY` (as mqtt-smol); rumqttc with
 //! its defaults (Nagle on). Each configuration runs `MQTT_BENCH_REPS` times
-//! (default 3) per client, the order rotating; the table shows medians.
+//! (default 5) per client, the order rotating; the table shows medians.
 //!
 //! - **messages/s** = distinct messages received / (time the subscriber saw
 //!   the last one − time just before the first publish), wall clock shared by
@@ -58,7 +58,7 @@
 //!
 //! # Environment
 //!
-//! `MQTT_BENCH_REPS` (default 3), `MQTT_BENCH_SCALE` (a factor on the message
+//! `MQTT_BENCH_REPS` (default 5), `MQTT_BENCH_SCALE` (a factor on the message
 //! counts, default 1), `MQTT_BENCH_QOS` (say `1,2` to run only those),
 //! `MQTT_BENCH_IDLE` (clients in the memory test, default 1000; 0 skips it).
 

@@ -308,7 +308,7 @@ pub fn parse_result(line: &str) -> AnyResult<ResultLine> {
 // The orchestrator
 // ---------------------------------------------------------------------------
 
-/// The environment of a bench run: `MQTT_BENCH_REPS` (default 3),
+/// The environment of a bench run: `MQTT_BENCH_REPS` (default 5),
 /// `MQTT_BENCH_SCALE` (a factor on the message counts, default 1) and
 /// `MQTT_BENCH_QOS` (say `1,2` to run only those).
 #[derive(Clone, Debug)]
@@ -326,7 +326,7 @@ impl Settings {
     pub fn from_env() -> Self {
         let env = |k: &str| std::env::var(k).ok();
         Settings {
-            reps: env("MQTT_BENCH_REPS").and_then(|v| v.parse().ok()).unwrap_or(3).max(1),
+            reps: env("MQTT_BENCH_REPS").and_then(|v| v.parse().ok()).unwrap_or(5).max(1),
             scale: env("MQTT_BENCH_SCALE").and_then(|v| v.parse().ok()).unwrap_or(1.0),
             only: env("MQTT_BENCH_QOS"),
         }
