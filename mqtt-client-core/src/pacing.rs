@@ -127,6 +127,21 @@ mod tests {
     use std::cell::Cell;
 
     const LONG_YIELD: Duration = ReadPacer::LONG_YIELD;
+    /// A yield just long enough to count as long.
+    const LONG: Duration = LONG_YIELD.saturating_add(Duration::from_micros(1));
+
+    /// A clock and a pacer after a read that brought some bytes.
+    fn streaming() -> (Clock, ReadPacer) {
+        let mut pacer = ReadPacer::default();
+        pacer.read(64, 1024);
+        (Clock::new(), pacer)
+    }
+
+    /// Two long yields in a row, which start a pause.
+    fn two_long_yields(pacer: &mut ReadPacer, clock: &Clock) {
+        assert!(pace(pacer, clock, LONG));
+        assert!(pace(pacer, clock, LONG));
+    }
 
     /// A clock that moves only when told to.
     struct Clock {
@@ -203,47 +218,35 @@ mod tests {
 
     #[test]
     fn two_long_yields_in_a_row_pause_yields() {
-        let clock = Clock::new();
-        let mut pacer = ReadPacer::default();
-        let long = LONG_YIELD + Duration::from_micros(1);
-        pacer.read(64, 1024);
-        assert!(pace(&mut pacer, &clock, long));
+        let (clock, mut pacer) = streaming();
+        assert!(pace(&mut pacer, &clock, LONG));
         assert!(pace(&mut pacer, &clock, Duration::ZERO), "one long yield alone does not pause");
         assert!(pace(&mut pacer, &clock, LONG_YIELD), "LONG_YIELD itself is not long");
-        assert!(pace(&mut pacer, &clock, long));
-        assert!(pace(&mut pacer, &clock, long));
+        two_long_yields(&mut pacer, &clock);
         assert!(!pace(&mut pacer, &clock, Duration::ZERO), "paused after two in a row");
         clock.advance(ReadPacer::MIN_PAUSE - Duration::from_micros(1));
         assert!(!pace(&mut pacer, &clock, Duration::ZERO), "still paused");
         clock.advance(Duration::from_micros(1));
         assert!(pace(&mut pacer, &clock, Duration::ZERO), "the pause is over");
-        assert!(pace(&mut pacer, &clock, long), "a short yield ended the probation");
+        assert!(pace(&mut pacer, &clock, LONG), "a short yield ended the probation");
         assert!(pace(&mut pacer, &clock, Duration::ZERO), "one long yield alone does not pause");
     }
 
     #[test]
     fn after_a_pause_one_long_yield_pauses_again() {
-        let clock = Clock::new();
-        let mut pacer = ReadPacer::default();
-        let long = LONG_YIELD + Duration::from_micros(1);
-        pacer.read(64, 1024);
-        assert!(pace(&mut pacer, &clock, long));
-        assert!(pace(&mut pacer, &clock, long));
+        let (clock, mut pacer) = streaming();
+        two_long_yields(&mut pacer, &clock);
         clock.advance(ReadPacer::MIN_PAUSE);
-        assert!(pace(&mut pacer, &clock, long), "the pause is over");
+        assert!(pace(&mut pacer, &clock, LONG), "the pause is over");
         assert!(!pace(&mut pacer, &clock, Duration::ZERO), "paused again");
     }
 
     #[test]
     fn pauses_double_while_yields_stay_long_and_shrink_after_a_short_run() {
-        let clock = Clock::new();
-        let mut pacer = ReadPacer::default();
-        let long = LONG_YIELD + Duration::from_micros(1);
-        pacer.read(64, 1024);
+        let (clock, mut pacer) = streaming();
         // Every yield long: each pause twice the last, up to the maximum.
-        assert!(pace(&mut pacer, &clock, long));
-        assert!(pace(&mut pacer, &clock, long));
-        let mut pauses: Vec<_> = (0..9).map(|_| time_to_next_yield(&mut pacer, &clock, long).as_millis()).collect();
+        two_long_yields(&mut pacer, &clock);
+        let mut pauses: Vec<_> = (0..9).map(|_| time_to_next_yield(&mut pacer, &clock, LONG).as_millis()).collect();
         // The yield after the last pause is short: the probation ends.
         pauses.push(time_to_next_yield(&mut pacer, &clock, Duration::ZERO).as_millis());
         assert_eq!(pauses, [10, 20, 40, 80, 160, 320, 640, 1280, 1280, 1280]);
@@ -253,14 +256,12 @@ mod tests {
         for _ in 0..ReadPacer::SHORT_RUN - 2 {
             assert!(pace(&mut pacer, &clock, Duration::ZERO));
         }
-        assert!(pace(&mut pacer, &clock, long));
-        assert!(pace(&mut pacer, &clock, long));
+        two_long_yields(&mut pacer, &clock);
         assert_eq!(time_to_next_yield(&mut pacer, &clock, Duration::ZERO).as_millis(), 1280);
         for _ in 0..ReadPacer::SHORT_RUN {
             assert!(pace(&mut pacer, &clock, Duration::ZERO));
         }
-        assert!(pace(&mut pacer, &clock, long));
-        assert!(pace(&mut pacer, &clock, long));
+        two_long_yields(&mut pacer, &clock);
         assert_eq!(time_to_next_yield(&mut pacer, &clock, Duration::ZERO).as_millis(), 10);
     }
 }
