@@ -73,6 +73,11 @@ pub(crate) fn in_callback() -> bool {
     IN_CALLBACK.with(Cell::get)
 }
 
+/// Whether the current thread is inside a callback of the client `inner`.
+pub(crate) fn in_callback_of(inner: &Inner) -> bool {
+    in_callback() && *inner.dispatcher.lock().unwrap_or_else(PoisonError::into_inner) == Some(thread::current().id())
+}
+
 fn call<F: ?Sized>(cb: &Shared<F>, f: impl FnOnce(&mut F)) {
     IN_CALLBACK.with(|c| c.set(true));
     let mut guard = cb.lock().unwrap_or_else(PoisonError::into_inner);

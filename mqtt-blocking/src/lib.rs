@@ -36,8 +36,9 @@
 //! Writes happen on whichever thread issues a command (under the client's lock),
 //! so `publish` puts bytes on the wire before it returns. Nothing you call
 //! depends on a loop being driven: `connect` reads the CONNACK itself, and
-//! `wait_for_publish` waits for the network thread, which works from a callback
-//! too. Publishing and subscribing from callbacks works.
+//! `wait_for_publish` waits for the network thread. Publishing and subscribing
+//! from callbacks works; waiting for a publish inside a callback returns
+//! [`Error::InCallback`] instead of hanging (use `on_publish`).
 //!
 //! # From paho-mqtt
 //!
@@ -84,8 +85,8 @@
 //! | `subscribe.simple()` / `subscribe.callback()` | [`subscribe::simple`] / [`subscribe::callback`] |
 //!
 //! Differences on purpose: callbacks never run on the network thread (in paho
-//! they do and can starve keep alive); `wait_for_publish` from a callback works
-//! instead of hanging; a reconnect resends in-flight messages through the
+//! they do and can starve keep alive); `wait_for_publish` from a callback
+//! returns an error instead of hanging; a reconnect resends in-flight messages through the
 //! inflight window; the password never appears in `Debug` output or logs.
 
 #![forbid(unsafe_code)]

@@ -37,19 +37,29 @@ impl PublishToken {
     }
 
     /// Waits up to `timeout` for the publish to complete (paho's
-    /// `wait_for_publish(timeout)`). It works from a callback too: completion is
-    /// handled by the network thread, not by the callback loop.
+    /// `wait_for_publish(timeout)`).
+    ///
+    /// From a callback of this client it does not wait: it returns the result
+    /// if the publish is complete, else [`Error::InCallback`] at once (paho
+    /// hangs there). While a callback waits, no other callback of the client
+    /// runs, `on_publish` included; react to completions in `on_publish`
+    /// instead, or wait on another thread.
     ///
     /// # Errors
     ///
-    /// [`Error::Timeout`], or [`Error::PublishFailed`] when the server refused
-    /// the message or it could not be sent.
+    /// [`Error::Timeout`]; [`Error::PublishFailed`] when the server refused
+    /// the message or it could not be sent; [`Error::InCallback`] from a
+    /// callback of this client while the publish is not complete.
     pub fn wait_for_publish(&self, timeout: Duration) -> Result<ReasonCode, Error> {
         let deadline = Instant::now() + timeout;
+        let in_callback = crate::callbacks::in_callback_of(&self.inner);
         let mut core = self.inner.lock();
         loop {
             if let Some(result) = self.state.get() {
                 return result.map_err(Error::PublishFailed);
+            }
+            if in_callback {
+                return Err(Error::InCallback);
             }
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
