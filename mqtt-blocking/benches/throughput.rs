@@ -299,33 +299,18 @@ mod ours {
 
 mod rumq {
     use super::*;
+    use mqtt_testkit::bench::peer::{self, qos};
     use rumqttc::{Event, MqttOptions, Outgoing, Packet};
 
-    fn qos(q: u8) -> rumqttc::QoS {
-        match q {
-            0 => rumqttc::QoS::AtMostOnce,
-            1 => rumqttc::QoS::AtLeastOnce,
-            _ => rumqttc::QoS::ExactlyOnce,
-        }
-    }
-
     fn options(spec: &Spec) -> MqttOptions {
-        let mut o = MqttOptions::new(spec.id.clone(), "127.0.0.1", spec.port);
-        o.set_keep_alive(Duration::from_secs(60))
-            .set_clean_session(true)
-            .set_inflight(100)
-            .set_max_packet_size(1 << 20, 1 << 20)
-            .set_request_channel_capacity(spec.count.max(10));
-        o
+        peer::options(spec.id.clone(), spec.port, spec.count.max(10))
     }
 
     /// rumqttc's TCP options: its defaults, or Nagle's algorithm off as in
     /// mqtt-blocking.
     fn tune(spec: &Spec, connection: &mut rumqttc::Connection) {
         if spec.lib == Lib::RumqttcNodelay {
-            let mut net = rumqttc::NetworkOptions::new();
-            net.set_tcp_nodelay(true);
-            connection.eventloop.set_network_options(net);
+            connection.eventloop.set_network_options(peer::nodelay());
         }
     }
 

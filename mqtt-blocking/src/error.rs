@@ -3,7 +3,7 @@
 use std::fmt;
 
 use mqtt_client_core::{ConnectError, PublishFailure, StateError};
-use mqtt_proto::{CommandError, DecodeError};
+use mqtt_proto::{CommandError, DecodeError, ReasonCode};
 
 /// Why a call on the client failed.
 #[derive(Debug)]
@@ -32,6 +32,9 @@ pub enum Error {
     LoopRunning,
     /// No connection was ever started: call `connect` or `connect_async` first.
     NeverConnected,
+    /// The server refused a subscription of a one-shot subscribe helper (its
+    /// SUBACK reason code).
+    SubscribeRefused(ReasonCode),
 }
 
 impl fmt::Display for Error {
@@ -46,6 +49,7 @@ impl fmt::Display for Error {
             Self::InCallback => f.write_str("not allowed from a callback: it would wait for itself"),
             Self::LoopRunning => f.write_str("a loop is already dispatching callbacks"),
             Self::NeverConnected => f.write_str("connect or connect_async was never called"),
+            Self::SubscribeRefused(code) => write!(f, "the server refused the subscription: {code}"),
         }
     }
 }

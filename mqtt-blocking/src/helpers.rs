@@ -3,8 +3,6 @@
 
 /// Publish without keeping a client (paho's `paho.mqtt.publish`).
 pub mod publish {
-    use std::time::Duration;
-
     use bytes::Bytes;
     use mqtt_proto::QoS;
 
@@ -44,7 +42,7 @@ pub mod publish {
         port: u16,
         options: ClientOptions,
     ) -> Result<(), Error> {
-        let wait = options.mqtt().connect_timeout.max(Duration::from_secs(1));
+        let wait = mqtt_client_core::completion_wait(&options);
         let client = Client::new(options);
         client.connect(host, port)?;
         let result = (|| {
@@ -68,6 +66,7 @@ pub mod subscribe {
     use std::sync::mpsc;
     use std::time::Duration;
 
+    use mqtt_client_core::Collector;
     use mqtt_proto::Message;
 
     use crate::{Client, ClientOptions, Error, IntoSubscriptions};
@@ -88,23 +87,11 @@ pub mod subscribe {
         port: u16,
         options: ClientOptions,
     ) -> Result<Vec<Message>, Error> {
-        let mut got = Vec::with_capacity(count);
-        if count == 0 {
-            return Ok(got);
+        let mut collector = Collector::new(count, retained);
+        if !collector.is_full() {
+            callback(|_, m| collector.offer(m), topics, host, port, options)?;
         }
-        callback(
-            |_, m| {
-                if retained || !m.retain {
-                    got.push(m.clone());
-                }
-                if got.len() >= count { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
-            },
-            topics,
-            host,
-            port,
-            options,
-        )?;
-        Ok(got)
+        Ok(collector.into_messages())
     }
 
     /// Connects, subscribes, and calls `f` for every message until it returns
@@ -113,7 +100,8 @@ pub mod subscribe {
     ///
     /// # Errors
     ///
-    /// Connecting or subscribing failed, or the client disconnected for good.
+    /// Connecting or subscribing failed ([`Error::SubscribeRefused`] when the
+    /// server refused a subscription), or the client disconnected for good.
     pub fn callback(
         mut f: impl FnMut(&Client, &Message) -> ControlFlow<()>,
         topics: impl IntoSubscriptions,
@@ -126,11 +114,20 @@ pub mod subscribe {
         client.on_message(move |_, m| {
             let _ = tx.send(m.clone());
         });
+        let (suback_tx, suback) = mpsc::channel();
+        client.on_subscribe(move |_, _, results| {
+            let refused = results.iter().find_map(|r| r.err());
+            let _ = suback_tx.send(refused);
+        });
         client.connect(host, port)?;
         client.subscribe(topics)?;
         let result = loop {
             if let Err(e) = client.loop_once(Duration::from_millis(100)) {
                 break Err(e);
+            }
+            // A refused subscription: no message can come.
+            if let Ok(Some(code)) = suback.try_recv() {
+                break Err(Error::SubscribeRefused(code));
             }
             let mut stop = false;
             while let Ok(m) = rx.try_recv() {

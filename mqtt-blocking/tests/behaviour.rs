@@ -9,21 +9,19 @@
 
 use std::io::{Read, Write};
 use std::net::TcpListener;
-use std::ops::ControlFlow;
 use std::sync::mpsc::{self, Receiver};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
 use mqtt_blocking::publish::OutMessage;
 use mqtt_blocking::{
     Client, ClientOptions, ConnAckProperties, ConnectError, Error, PacketId, ProtocolVersion, PublishFailure, QoS,
     ReasonCode, TlsError, TlsOptions, Transport, TransportError, publish, subscribe, topic_matches_sub,
 };
-use mqtt_proto::{ConnAck, Connect, MqttStr, Packet, PacketType, Publish, QosPid};
+use mqtt_proto::{ConnAck, Connect, MqttStr, Packet, PacketType, QosPid};
 use mqtt_testkit::certs::TestPki;
-use mqtt_testkit::{Conn, ScriptedBroker, packets};
+use mqtt_testkit::{Conn, ScriptedBroker, oneshot, packets};
 
 /// How long any single wait may take before the test fails.
 const WAIT: Duration = Duration::from_secs(5);
@@ -61,18 +59,6 @@ fn connect_error(result: Result<impl std::fmt::Debug, Error>) -> ConnectError {
     match result {
         Err(Error::Connect(e)) => *e,
         other => panic!("expected Error::Connect, got {other:?}"),
-    }
-}
-
-fn id_of(p: &Publish) -> PacketId {
-    p.qos.packet_id().expect("a QoS 1 or 2 PUBLISH has a packet id")
-}
-
-#[track_caller]
-fn expect_ack(conn: &mut Conn, kind: PacketType, id: PacketId) {
-    match conn.expect(kind) {
-        Packet::PubAck(a) | Packet::PubRec(a) | Packet::PubRel(a) | Packet::PubComp(a) => assert_eq!(a.packet_id, id),
-        other => panic!("expected {kind}, got {other:?}"),
     }
 }
 
@@ -316,7 +302,7 @@ fn loop_start_runs_callbacks_on_the_mqtt_callbacks_thread() {
     client.loop_stop().expect("loop_stop");
     conn.send(&packets::publish("two", b"2", QoS::AtLeastOnce, 3));
     // The network thread acknowledges without any loop running ...
-    expect_ack(&mut conn, PacketType::PubAck, packets::pid(3));
+    conn.expect_ack(PacketType::PubAck, packets::pid(3));
     assert!(seen.try_recv().is_err(), "no callback runs without a loop");
     // ... and the message waits for the next loop, here on this thread.
     let me = thread::current().name().map(str::to_owned);
@@ -382,11 +368,11 @@ fn publish_and_subscribe_from_callbacks() {
     assert_eq!(recv(&ids, "subscribe from on_connect").expect("subscribe"), sub.packet_id.get());
     assert_eq!(sub.subscriptions.get(0).unwrap().filter.as_str(), "cmd");
     conn.send(&packets::publish("cmd", b"ping", QoS::AtLeastOnce, 5));
-    expect_ack(&mut conn, PacketType::PubAck, packets::pid(5));
+    conn.expect_ack(PacketType::PubAck, packets::pid(5));
     let reply = conn.expect_publish();
     assert_eq!((reply.topic.as_str(), &reply.payload[..]), ("reply", &b"ping"[..]));
-    assert_eq!(recv(&ids, "publish from on_message").expect("publish"), id_of(&reply).get());
-    conn.send(&packets::puback(id_of(&reply).get()));
+    assert_eq!(recv(&ids, "publish from on_message").expect("publish"), packets::id_of(&reply).get());
+    conn.send(&packets::puback(packets::id_of(&reply).get()));
     client.loop_stop().expect("loop_stop");
 }
 
@@ -417,8 +403,8 @@ fn wait_for_publish_inside_a_callback_returns_an_error_instead_of_hanging() {
     assert_eq!(zero, Ok(ReasonCode::Success));
     assert!(took < WAIT, "returned at once, not at its timeout ({took:?})");
     let p = conn.expect_publish();
-    conn.send(&packets::puback(id_of(&p).get()));
-    assert_eq!(recv(&published, "on_publish"), (id_of(&p), ReasonCode::Success));
+    conn.send(&packets::puback(packets::id_of(&p).get()));
+    assert_eq!(recv(&published, "on_publish"), (packets::id_of(&p), ReasonCode::Success));
     client.loop_stop().expect("loop_stop");
 }
 
@@ -446,21 +432,21 @@ fn publish_tokens_track_completion() {
 
     let one = client.publish("t", "1", QoS::AtLeastOnce, false).expect("QoS 1");
     let p = conn.expect_publish();
-    assert_eq!(one.packet_id(), Some(id_of(&p)));
+    assert_eq!(one.packet_id(), Some(packets::id_of(&p)));
     assert!(!one.is_published());
     assert!(matches!(one.wait_for_publish(ms(20)), Err(Error::Timeout)));
-    conn.send(&packets::puback(id_of(&p).get()));
+    conn.send(&packets::puback(packets::id_of(&p).get()));
     assert_eq!(one.wait_for_publish(WAIT).expect("PUBACK"), ReasonCode::Success);
     assert!(one.is_published());
-    assert_eq!(recv(&published, "on_publish"), (id_of(&p), ReasonCode::Success));
+    assert_eq!(recv(&published, "on_publish"), (packets::id_of(&p), ReasonCode::Success));
 
     let two = client.publish("t", "2", QoS::ExactlyOnce, false).expect("QoS 2");
     let p = conn.expect_publish();
-    let id = id_of(&p);
+    let id = packets::id_of(&p);
     assert_eq!(two.packet_id(), Some(id));
     assert_ne!(two.packet_id(), one.packet_id());
     conn.send(&packets::pubrec(id.get()));
-    expect_ack(&mut conn, PacketType::PubRel, id);
+    conn.expect_ack(PacketType::PubRel, id);
     // The client has handled PUBREC (it sent PUBREL): still not complete.
     assert!(!two.is_published());
     conn.send(&packets::pubcomp(id.get()));
@@ -478,7 +464,7 @@ fn publish_token_reports_a_v5_refusal() {
     let (mut conn, _) = connect(&client, &broker);
     let token = client.publish("t", "x", QoS::AtLeastOnce, false).expect("publish");
     let p = conn.expect_publish();
-    conn.send(&packets::ack_with(PacketType::PubAck, id_of(&p).get(), ReasonCode::QuotaExceeded));
+    conn.send(&packets::ack_with(PacketType::PubAck, packets::id_of(&p).get(), ReasonCode::QuotaExceeded));
     match token.wait_for_publish(WAIT) {
         Err(Error::PublishFailed(PublishFailure::Refused(code))) => assert_eq!(code, ReasonCode::QuotaExceeded),
         other => panic!("expected PublishFailed(Refused(QuotaExceeded)), got {other:?}"),
@@ -559,113 +545,86 @@ fn topic_matches_sub_follows_the_wildcard_rules() {
     assert!(topic_matches_sub("$SYS/#", "$SYS/uptime"));
 }
 
-// ---- One-shot helpers ----
+// ---- One-shot helpers (the broker's side: mqtt_testkit::oneshot) ----
 
 /// `publish::single`: connect, publish, wait for the acknowledgement,
 /// disconnect.
 #[test]
 fn publish_single_helper() {
-    let broker = ScriptedBroker::start();
-    let port = broker.port();
-    let helper = thread::spawn(move || {
-        publish::single("one/shot", "hi", QoS::AtLeastOnce, true, LOCALHOST, port, options(ProtocolVersion::V3_1_1))
-    });
-    let mut conn = broker.accept(WAIT);
-    let _ = conn.accept_connect(false);
-    let p = conn.expect_publish();
-    assert_eq!((p.topic.as_str(), &p.payload[..], p.retain), ("one/shot", &b"hi"[..], true));
-    // Not done before the PUBACK.
-    conn.expect_nothing(ms(50));
-    conn.send(&packets::puback(id_of(&p).get()));
-    let _ = conn.expect_disconnect();
-    conn.expect_closed(WAIT);
-    helper.join().expect("no panic").expect("publish::single");
+    let result = oneshot::run(
+        |port| {
+            let options = options(ProtocolVersion::V3_1_1);
+            publish::single("one/shot", "hi", QoS::AtLeastOnce, true, LOCALHOST, port, options)
+        },
+        oneshot::publish_single,
+    );
+    result.expect("publish::single");
 }
 
 /// `publish::multiple`: every message in order, each QoS flow completed, then
 /// DISCONNECT.
 #[test]
 fn publish_multiple_helper() {
-    let broker = ScriptedBroker::start();
-    let port = broker.port();
-    let helper = thread::spawn(move || {
-        let messages = [
-            OutMessage::new("m/0", "zero", QoS::AtMostOnce, false),
-            OutMessage::new("m/1", "one", QoS::AtLeastOnce, false),
-            OutMessage::new("m/2", "two", QoS::ExactlyOnce, false),
-        ];
-        publish::multiple(messages, LOCALHOST, port, options(ProtocolVersion::V5))
-    });
-    let mut conn = broker.accept(WAIT);
-    let _ = conn.accept_connect(false);
-    let topics: Vec<_> = (0..3).map(|_| conn.expect_publish()).collect();
-    assert_eq!(topics.iter().map(|p| p.topic.as_str()).collect::<Vec<_>>(), ["m/0", "m/1", "m/2"]);
-    conn.send(&packets::puback(id_of(&topics[1]).get()));
-    let id = id_of(&topics[2]);
-    conn.send(&packets::pubrec(id.get()));
-    expect_ack(&mut conn, PacketType::PubRel, id);
-    conn.send(&packets::pubcomp(id.get()));
-    assert_eq!(conn.expect_disconnect().reason_code, ReasonCode::Success);
-    helper.join().expect("no panic").expect("publish::multiple");
+    let result = oneshot::run(
+        |port| {
+            let messages = oneshot::MULTIPLE_MESSAGES.map(|(t, p, q)| OutMessage::new(t, p, q, false));
+            publish::multiple(messages, LOCALHOST, port, options(ProtocolVersion::V5))
+        },
+        oneshot::publish_multiple,
+    );
+    result.expect("publish::multiple");
 }
 
 /// `subscribe::simple`: the first `count` messages, retained ones skipped when
 /// asked, then DISCONNECT.
 #[test]
 fn subscribe_simple_helper() {
-    let broker = ScriptedBroker::start();
-    let port = broker.port();
-    let helper = thread::spawn(move || {
-        subscribe::simple(("news/#", QoS::AtLeastOnce), 2, false, LOCALHOST, port, options(ProtocolVersion::V3_1_1))
-    });
-    let mut conn = broker.accept(WAIT);
-    let _ = conn.accept_connect(false);
-    let sub = conn.ack_subscribe();
-    assert_eq!(sub.subscriptions.get(0).unwrap().filter.as_str(), "news/#");
-    let mut retained = Publish::new(packets::topic("news/old"), Bytes::from_static(b"stale"));
-    retained.retain = true;
-    conn.send(&Packet::Publish(retained));
-    conn.send(&packets::publish("news/a", b"first", QoS::AtMostOnce, 0));
-    conn.send(&packets::publish("news/b", b"second", QoS::AtLeastOnce, 7));
-    conn.send(&packets::publish("news/c", b"third", QoS::AtMostOnce, 0));
-    expect_ack(&mut conn, PacketType::PubAck, packets::pid(7));
-    let _ = conn.expect_disconnect();
-    let got = helper.join().expect("no panic").expect("subscribe::simple");
-    let got: Vec<_> = got.iter().map(|m| (m.topic.as_str().to_owned(), m.payload.clone())).collect();
-    assert_eq!(
-        got,
-        [("news/a".to_owned(), Bytes::from_static(b"first")), ("news/b".to_owned(), Bytes::from_static(b"second"))]
+    let got = oneshot::run(
+        |port| {
+            let options = options(ProtocolVersion::V3_1_1);
+            subscribe::simple(("news/#", QoS::AtLeastOnce), 2, false, LOCALHOST, port, options)
+        },
+        oneshot::subscribe_simple,
     );
+    oneshot::check_simple(&got.expect("subscribe::simple"));
 }
 
 /// `subscribe::callback`: the callback sees each message until it breaks.
 #[test]
 fn subscribe_callback_helper() {
-    let broker = ScriptedBroker::start();
-    let port = broker.port();
-    let helper = thread::spawn(move || {
-        let mut seen = Vec::new();
-        let result = subscribe::callback(
-            |_, m| {
-                seen.push(String::from_utf8_lossy(&m.payload).into_owned());
-                if m.payload == "stop" { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
-            },
-            [("a", QoS::AtMostOnce), ("b", QoS::AtMostOnce)],
-            LOCALHOST,
-            port,
-            options(ProtocolVersion::V5),
-        );
-        result.map(|()| seen)
-    });
-    let mut conn = broker.accept(WAIT);
-    let _ = conn.accept_connect(false);
-    let sub = conn.ack_subscribe();
-    assert_eq!(sub.subscriptions.len(), 2);
-    for (topic, payload) in [("a", "1"), ("b", "2"), ("a", "stop")] {
-        conn.send(&packets::publish(topic, payload.as_bytes(), QoS::AtMostOnce, 0));
+    let seen = oneshot::run(
+        |port| {
+            let mut seen = Vec::new();
+            let options = options(ProtocolVersion::V5);
+            let result = subscribe::callback(
+                |_, m| oneshot::until_stop(&mut seen, m),
+                oneshot::CALLBACK_TOPICS,
+                LOCALHOST,
+                port,
+                options,
+            );
+            result.map(|()| seen)
+        },
+        oneshot::subscribe_callback,
+    );
+    assert_eq!(seen.expect("subscribe::callback"), oneshot::CALLBACK_SEEN);
+}
+
+/// A refused subscription (SUBACK 0x80, MQTT-3.9.3-2) ends `subscribe::simple`
+/// with an error instead of waiting forever for messages that cannot come.
+#[test]
+fn subscribe_helper_reports_a_refused_subscription() {
+    let result = oneshot::run(
+        |port| {
+            let options = options(ProtocolVersion::V3_1_1);
+            subscribe::simple(("secret/#", QoS::AtMostOnce), 1, false, LOCALHOST, port, options)
+        },
+        oneshot::subscribe_refused,
+    );
+    match result {
+        Err(Error::SubscribeRefused(code)) => assert!(code.is_error()),
+        other => panic!("expected SubscribeRefused, got {other:?}"),
     }
-    let _ = conn.expect_disconnect();
-    assert_eq!(helper.join().expect("no panic").expect("subscribe::callback"), ["1", "2", "stop"]);
 }
 
 // ---- Secrets ----
@@ -725,7 +684,7 @@ fn password_never_in_debug_or_logs() {
     let (mut conn, _) = connect(&client, &broker);
     client.publish("t", "x", QoS::AtLeastOnce, false).expect("publish");
     let p = conn.expect_publish();
-    conn.send(&packets::puback(id_of(&p).get()));
+    conn.send(&packets::puback(packets::id_of(&p).get()));
     let debug = format!("{client:?} {client:#?}");
     assert!(!debug.contains(SECRET), "Client Debug shows the password: {debug}");
     client.disconnect().expect("disconnect");

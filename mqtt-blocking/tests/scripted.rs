@@ -140,20 +140,6 @@ fn publishes_until(rx: &Receiver<Seen>, last: PacketId) -> Vec<PacketId> {
     ids
 }
 
-fn id_of(p: &mqtt_proto::Publish) -> PacketId {
-    p.qos.packet_id().expect("a QoS 1 or 2 PUBLISH has a packet id")
-}
-
-#[track_caller]
-fn expect_ack(conn: &mut Conn, kind: PacketType, id: PacketId) {
-    match conn.expect(kind) {
-        Packet::PubAck(a) | Packet::PubRec(a) | Packet::PubRel(a) | Packet::PubComp(a) => {
-            assert_eq!(a.packet_id, id, "{kind} for the wrong packet id");
-        }
-        other => panic!("expected {kind}, got {other:?}"),
-    }
-}
-
 /// Reads until the client closes the connection, returning the packets it sent
 /// first.
 #[track_caller]
@@ -417,7 +403,7 @@ fn qos2_dropped_after_pubrec(version: ProtocolVersion) {
     assert_eq!(p.qos, QosPid::ExactlyOnce(id));
     assert!(!p.dup, "MQTT 3.3.1.1: DUP 0 marks the first attempt");
     conn.send(&packets::pubrec(id.get()));
-    expect_ack(&mut conn, PacketType::PubRel, id);
+    conn.expect_ack(PacketType::PubRel, id);
     conn.drop_connection();
 
     assert_eq!(wait_disconnect(&rx), CloseReason::ConnectionLost);
@@ -427,7 +413,7 @@ fn qos2_dropped_after_pubrec(version: ProtocolVersion) {
     assert_eq!(again.client_id, first.client_id, "same client id, same session");
     conn.send_connack(true, ReasonCode::Success);
     // MQTT-4.4.0-1: resend unacknowledged PUBREL with the original id.
-    expect_ack(&mut conn, PacketType::PubRel, id);
+    conn.expect_ack(PacketType::PubRel, id);
     assert!(!token.is_published(), "not complete before PUBCOMP");
     conn.send(&packets::pubcomp(id.get()));
     assert_eq!(token.wait_for_publish(WAIT).expect("completes"), ReasonCode::Success);
@@ -437,7 +423,7 @@ fn qos2_dropped_after_pubrec(version: ProtocolVersion) {
     let second = client.publish("q2/t", "then", QoS::AtLeastOnce, false).expect("publish");
     let p = conn.expect_publish();
     assert_eq!(p.payload, "then");
-    conn.send(&packets::puback(id_of(&p).get()));
+    conn.send(&packets::puback(packets::id_of(&p).get()));
     let second_id = second.packet_id().expect("id");
     let ids = publishes_until(&rx, second_id);
     assert_eq!(ids.iter().filter(|i| **i == id).count(), 1, "on_publish once for the QoS 2 message: {ids:?}");
@@ -479,14 +465,14 @@ fn qos2_dropped_before_pubrec(version: ProtocolVersion) {
     assert_eq!((again.topic.as_str(), &again.payload[..], again.retain), ("q2/t", &b"exactly once"[..], true));
     assert!(!token.is_published());
     conn.send(&packets::pubrec(id.get()));
-    expect_ack(&mut conn, PacketType::PubRel, id);
+    conn.expect_ack(PacketType::PubRel, id);
     assert!(!token.is_published(), "not complete before PUBCOMP");
     conn.send(&packets::pubcomp(id.get()));
     assert_eq!(token.wait_for_publish(WAIT).expect("completes"), ReasonCode::Success);
 
     let second = client.publish("q2/t", "then", QoS::AtLeastOnce, false).expect("publish");
     let p = conn.expect_publish();
-    conn.send(&packets::puback(id_of(&p).get()));
+    conn.send(&packets::puback(packets::id_of(&p).get()));
     let ids = publishes_until(&rx, second.packet_id().expect("id"));
     assert_eq!(ids.iter().filter(|i| **i == id).count(), 1, "on_publish once for the QoS 2 message: {ids:?}");
 }
@@ -575,7 +561,7 @@ fn slow_callback_never_delays_keepalive() {
 
     // While the callback blocks: a QoS 1 message is acknowledged at once ...
     conn.send(&packets::publish("queued", b"y", QoS::AtLeastOnce, 9));
-    expect_ack(&mut conn, PacketType::PubAck, packets::pid(9));
+    conn.expect_ack(PacketType::PubAck, packets::pid(9));
     last_tx = last_tx.max(Instant::now());
     // ... and PINGREQ keeps coming, answered, on time.
     for _ in 0..2 {
@@ -690,7 +676,7 @@ fn publishes_while_disconnected_are_queued_until_reconnect() {
     assert_eq!((p.qos, &p.payload[..]), (QosPid::ExactlyOnce(two_id), &b"two"[..]));
     conn.send(&packets::puback(one_id.get()));
     conn.send(&packets::pubrec(two_id.get()));
-    expect_ack(&mut conn, PacketType::PubRel, two_id);
+    conn.expect_ack(PacketType::PubRel, two_id);
     conn.send(&packets::pubcomp(two_id.get()));
     assert_eq!(one.wait_for_publish(WAIT).expect("one"), ReasonCode::Success);
     assert_eq!(two.wait_for_publish(WAIT).expect("two"), ReasonCode::Success);
@@ -716,7 +702,7 @@ fn publishes_while_reconnecting_are_queued_until_connack() {
     let p = conn.expect_publish();
     assert_eq!(p.qos, QosPid::AtLeastOnce(one.packet_id().expect("id")));
     assert!(!p.dup);
-    conn.send(&packets::puback(id_of(&p).get()));
+    conn.send(&packets::puback(packets::id_of(&p).get()));
     assert_eq!(one.wait_for_publish(WAIT).expect("one"), ReasonCode::Success);
 }
 
@@ -830,7 +816,7 @@ fn incoming_qos2_redelivered(version: ProtocolVersion) {
     client.loop_start().expect("loop_start");
     let (mut conn, _) = connect(&client, &broker, false);
     conn.send(&packets::publish("in/q2", b"once", QoS::ExactlyOnce, 4));
-    expect_ack(&mut conn, PacketType::PubRec, packets::pid(4));
+    conn.expect_ack(PacketType::PubRec, packets::pid(4));
     conn.drop_connection();
 
     let mut conn = broker.accept(WAIT);
@@ -840,9 +826,9 @@ fn incoming_qos2_redelivered(version: ProtocolVersion) {
     again.qos = QosPid::ExactlyOnce(packets::pid(4));
     again.dup = true;
     conn.send(&Packet::Publish(again));
-    expect_ack(&mut conn, PacketType::PubRec, packets::pid(4));
+    conn.expect_ack(PacketType::PubRec, packets::pid(4));
     conn.send(&packets::pubrel(4));
-    expect_ack(&mut conn, PacketType::PubComp, packets::pid(4));
+    conn.expect_ack(PacketType::PubComp, packets::pid(4));
     // A QoS 0 marker: every earlier message was dispatched before it.
     conn.send(&packets::publish("in/marker", b"", QoS::AtMostOnce, 0));
     let first = messages.recv_timeout(WAIT).expect("the QoS 2 message");

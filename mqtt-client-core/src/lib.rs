@@ -46,7 +46,7 @@ mod transport;
 
 pub use completion::Completion;
 pub use error::{ConnectError, PublishFailure, StateError};
-pub use message::OutMessage;
+pub use message::{Collector, OutMessage, completion_wait};
 pub use options::ClientOptions;
 pub use pacing::ReadPacer;
 pub use reconnect::Backoff;

@@ -321,28 +321,13 @@ mod ours {
 
 mod rumq {
     use super::*;
-    use rumqttc::{AsyncClient, Event, EventLoop, MqttOptions, Outgoing, Packet};
-
-    fn qos(q: u8) -> rumqttc::QoS {
-        match q {
-            0 => rumqttc::QoS::AtMostOnce,
-            1 => rumqttc::QoS::AtLeastOnce,
-            _ => rumqttc::QoS::ExactlyOnce,
-        }
-    }
+    use mqtt_testkit::bench::peer::{self, qos};
+    use rumqttc::{AsyncClient, Event, EventLoop, Outgoing, Packet};
 
     fn client(spec: &Spec, id: String, cap: usize) -> (AsyncClient, EventLoop) {
-        let mut o = MqttOptions::new(id, "127.0.0.1", spec.port);
-        o.set_keep_alive(Duration::from_secs(60))
-            .set_clean_session(true)
-            .set_inflight(100)
-            .set_max_packet_size(1 << 20, 1 << 20)
-            .set_request_channel_capacity(cap);
-        let (client, mut eventloop) = AsyncClient::new(o, cap);
+        let (client, mut eventloop) = AsyncClient::new(peer::options(id, spec.port, cap), cap);
         if spec.lib == Lib::RumqttcNodelay {
-            let mut net = rumqttc::NetworkOptions::new();
-            net.set_tcp_nodelay(true);
-            eventloop.set_network_options(net);
+            eventloop.set_network_options(peer::nodelay());
         }
         (client, eventloop)
     }

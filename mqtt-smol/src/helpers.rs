@@ -42,8 +42,6 @@ async fn limited<T>(limit: Duration, fut: impl Future<Output = Result<T, Error>>
 
 /// Publish without keeping a client (paho's `paho.mqtt.publish`).
 pub mod publish {
-    use std::time::Duration;
-
     use bytes::Bytes;
     use mqtt_proto::QoS;
 
@@ -95,7 +93,7 @@ pub mod publish {
         port: u16,
         options: ClientOptions,
     ) -> Result<(), Error> {
-        let wait = options.mqtt().connect_timeout.max(Duration::from_secs(1));
+        let wait = mqtt_client_core::completion_wait(&options);
         let (client, driver, _events) = crate::connect(options, host, port).await?;
         let work = async {
             let mut tokens = Vec::new();
@@ -115,6 +113,7 @@ pub mod publish {
 pub mod subscribe {
     use std::ops::ControlFlow;
 
+    use mqtt_client_core::Collector;
     use mqtt_proto::Message;
 
     use crate::{Client, ClientOptions, Error, Event, IntoSubscriptions};
@@ -148,24 +147,11 @@ pub mod subscribe {
         port: u16,
         options: ClientOptions,
     ) -> Result<Vec<Message>, Error> {
-        let mut got = Vec::with_capacity(count);
-        if count == 0 {
-            return Ok(got);
+        let mut collector = Collector::new(count, retained);
+        if !collector.is_full() {
+            callback(|_, m| collector.offer(m), topics, host, port, options).await?;
         }
-        callback(
-            |_, m| {
-                if retained || !m.retain {
-                    got.push(m.clone());
-                }
-                if got.len() >= count { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
-            },
-            topics,
-            host,
-            port,
-            options,
-        )
-        .await?;
-        Ok(got)
+        Ok(collector.into_messages())
     }
 
     /// Connects, subscribes, and calls `f` for every message until it returns

@@ -19,7 +19,7 @@ use futures_lite::future;
 use mqtt_proto::{ConnAck, Disconnect, MqttStr, Packet, PacketType, QosPid};
 use mqtt_smol::{
     ClientOptions, CloseReason, ConnAckProperties, ConnectError, ConnectProperties, DisconnectProperties, Error, Event,
-    PacketId, ProtocolVersion, QoS, ReasonCode,
+    ProtocolVersion, QoS, ReasonCode,
 };
 use mqtt_testkit::{Conn, ScriptedBroker, packets};
 
@@ -38,20 +38,6 @@ fn options(version: ProtocolVersion) -> ClientOptions {
         options.properties(ConnectProperties { session_expiry_interval: Some(300), ..ConnectProperties::default() })
     } else {
         options
-    }
-}
-
-fn id_of(p: &mqtt_proto::Publish) -> PacketId {
-    p.qos.packet_id().expect("QoS 1 or 2 has a packet id")
-}
-
-#[track_caller]
-fn expect_ack(conn: &mut Conn, kind: PacketType, id: PacketId) {
-    match conn.expect(kind) {
-        Packet::PubAck(a) | Packet::PubRec(a) | Packet::PubRel(a) | Packet::PubComp(a) => {
-            assert_eq!(a.packet_id, id, "{kind} for the wrong packet id");
-        }
-        other => panic!("expected {kind}, got {other:?}"),
     }
 }
 
@@ -177,7 +163,7 @@ fn qos2_dropped_after_pubrec(version: ProtocolVersion) {
     assert_eq!(p.qos, QosPid::ExactlyOnce(id));
     assert!(!p.dup, "MQTT 3.3.1.1: DUP 0 marks the first attempt");
     conn.send(&packets::pubrec(id.get()));
-    expect_ack(&mut conn, PacketType::PubRel, id);
+    conn.expect_ack(PacketType::PubRel, id);
     conn.drop_connection();
 
     assert_eq!(disconnected(&mut events), CloseReason::ConnectionLost);
@@ -187,7 +173,7 @@ fn qos2_dropped_after_pubrec(version: ProtocolVersion) {
     assert_eq!(again.client_id, first.client_id, "same client id, same session");
     conn.send_connack(true, ReasonCode::Success);
     // MQTT-4.4.0-1: resend unacknowledged PUBREL with the original id.
-    expect_ack(&mut conn, PacketType::PubRel, id);
+    conn.expect_ack(PacketType::PubRel, id);
     assert!(!token.is_published(), "not complete before PUBCOMP");
     conn.send(&packets::pubcomp(id.get()));
     assert_eq!(within("PUBCOMP", token.wait()).expect("completes"), ReasonCode::Success);
@@ -226,7 +212,7 @@ fn qos2_dropped_before_pubrec(version: ProtocolVersion) {
     assert_eq!(again.qos, QosPid::ExactlyOnce(id), "same packet id");
     assert_eq!((again.topic.as_str(), &again.payload[..], again.retain), ("q2/t", &b"exactly once"[..], true));
     conn.send(&packets::pubrec(id.get()));
-    expect_ack(&mut conn, PacketType::PubRel, id);
+    conn.expect_ack(PacketType::PubRel, id);
     assert!(!token.is_published(), "not complete before PUBCOMP");
     conn.send(&packets::pubcomp(id.get()));
     assert_eq!(within("PUBCOMP", token).expect("completes"), ReasonCode::Success);
@@ -290,7 +276,7 @@ fn unread_events_never_delay_keepalive_or_acks() {
     let (_client, _events, mut conn, _) = connect(options(V3_1_1).keepalive(1), &broker, false);
     for n in 1..=50u16 {
         conn.send(&packets::publish("in/t", b"payload", QoS::AtLeastOnce, n));
-        expect_ack(&mut conn, PacketType::PubAck, packets::pid(n));
+        conn.expect_ack(PacketType::PubAck, packets::pid(n));
     }
     assert_eq!(conn.expect_packet(WAIT), Packet::PingReq);
     conn.send(&Packet::PingResp);
@@ -379,7 +365,7 @@ fn publishes_while_reconnecting_are_queued_until_connack() {
     assert_eq!((p.qos, &p.payload[..], p.dup), (QosPid::ExactlyOnce(two_id), &b"two"[..], false));
     conn.send(&packets::puback(one_id.get()));
     conn.send(&packets::pubrec(two_id.get()));
-    expect_ack(&mut conn, PacketType::PubRel, two_id);
+    conn.expect_ack(PacketType::PubRel, two_id);
     conn.send(&packets::pubcomp(two_id.get()));
     assert_eq!(within("PUBACK", one).expect("one"), ReasonCode::Success);
     assert_eq!(within("PUBCOMP", two).expect("two"), ReasonCode::Success);
@@ -495,7 +481,7 @@ fn incoming_qos2_redelivered(version: ProtocolVersion) {
     let broker = ScriptedBroker::start();
     let (_client, mut events, mut conn, _) = connect(options(version), &broker, false);
     conn.send(&packets::publish("in/q2", b"once", QoS::ExactlyOnce, 4));
-    expect_ack(&mut conn, PacketType::PubRec, packets::pid(4));
+    conn.expect_ack(PacketType::PubRec, packets::pid(4));
     conn.drop_connection();
 
     let mut conn = broker.accept(WAIT);
@@ -505,9 +491,9 @@ fn incoming_qos2_redelivered(version: ProtocolVersion) {
     again.qos = QosPid::ExactlyOnce(packets::pid(4));
     again.dup = true;
     conn.send(&Packet::Publish(again));
-    expect_ack(&mut conn, PacketType::PubRec, packets::pid(4));
+    conn.expect_ack(PacketType::PubRec, packets::pid(4));
     conn.send(&packets::pubrel(4));
-    expect_ack(&mut conn, PacketType::PubComp, packets::pid(4));
+    conn.expect_ack(PacketType::PubComp, packets::pid(4));
     // A QoS 0 marker: every earlier message was queued before it.
     conn.send(&packets::publish("in/marker", b"", QoS::AtMostOnce, 0));
     let first = message(&mut events);
@@ -570,7 +556,7 @@ fn disconnect_flushes_queued_publishes_first() {
     let disconnecting = thread::spawn(move || smol::block_on(c.disconnect()));
     for _ in 0..3 {
         let p = conn.expect_publish();
-        conn.send(&packets::puback(id_of(&p).get()));
+        conn.send(&packets::puback(packets::id_of(&p).get()));
     }
     let _ = conn.expect_disconnect();
     conn.expect_closed(WAIT);
@@ -622,9 +608,9 @@ fn cancel_safety_dropped_publish_future_loses_nothing() {
     drop(lost);
     let p = conn.expect_publish();
     assert_eq!(&p.payload[..], b"kept");
-    conn.send(&packets::puback(id_of(&p).get()));
+    conn.send(&packets::puback(packets::id_of(&p).get()));
     let p = conn.expect_publish();
-    assert_eq!((id_of(&p), &p.payload[..]), (lost_id, &b"token dropped at once"[..]));
+    assert_eq!((packets::id_of(&p), &p.payload[..]), (lost_id, &b"token dropped at once"[..]));
     conn.send(&packets::puback(lost_id.get()));
     assert_eq!(within("PUBACK", copy.wait()).expect("completes"), ReasonCode::Success);
     assert!(copy.is_published());
@@ -660,7 +646,7 @@ fn cancel_safety_dropped_disconnect_while_flushing_keeps_the_client() {
     let p = conn.expect_publish();
     assert!(poll_once_and_drop(client.disconnect()).is_none(), "waiting for the PUBACK");
     assert!(client.is_connected());
-    conn.send(&packets::puback(id_of(&p).get()));
+    conn.send(&packets::puback(packets::id_of(&p).get()));
     within("PUBACK", token).expect("completes");
     client.publish("d/t", "after", QoS::AtMostOnce, false).expect("still connected");
     assert_eq!(&conn.expect_publish().payload[..], b"after");
@@ -710,7 +696,7 @@ fn runs_under_futures_lite_block_on() {
     let driving = thread::spawn(move || futures_lite::future::block_on(driver));
     let token = client.publish("t", "x", QoS::AtLeastOnce, false).expect("publish");
     let p = conn.expect_publish();
-    conn.send(&packets::puback(id_of(&p).get()));
+    conn.send(&packets::puback(packets::id_of(&p).get()));
     futures_lite::future::block_on(token.into_future()).expect("PUBACK");
     next_event(&mut events, "Connected", |e| matches!(e, Event::Connected(_)).then_some(()));
     futures_lite::future::block_on(client.disconnect()).expect("disconnect");

@@ -19,7 +19,9 @@
 //!   [`pin_broker`]), a [`Runner`] that spawns the client processes (pinned to
 //!   CPU 1 with `taskset`) and runs a subscriber/publisher pair, the
 //!   environment ([`Settings`], [`rotation`]), [`median`] and Markdown tables
-//!   ([`throughput_table_head`], [`table_head`], [`table_row`], [`ratio`]).
+//!   ([`throughput_table_head`], [`table_head`], [`table_row`], [`ratio`]);
+//! - with the `rumqttc` feature, `peer`: the peer's options, alike in both
+//!   benches.
 //!
 //! Linux only: the CPU figures come from `/proc`.
 
@@ -545,4 +547,44 @@ pub fn table_head(columns: &[(&str, bool)]) {
 pub fn table_row<T: Display>(cells: impl IntoIterator<Item = T>) {
     let cells: Vec<String> = cells.into_iter().map(|c| c.to_string()).collect();
     println!("| {} |", cells.join(" | "));
+}
+
+/// The peer of both adapter benches, rumqttc 0.25, configured alike: keep
+/// alive 60 s, clean session, 100 in flight, 1 MiB packet limits.
+#[cfg(feature = "rumqttc")]
+pub mod peer {
+    use std::time::Duration;
+
+    /// The rumqttc QoS of `--qos` (0, 1, anything else: 2).
+    #[must_use]
+    pub fn qos(q: u8) -> rumqttc::QoS {
+        match q {
+            0 => rumqttc::QoS::AtMostOnce,
+            1 => rumqttc::QoS::AtLeastOnce,
+            _ => rumqttc::QoS::ExactlyOnce,
+        }
+    }
+
+    /// Options for client `id` of mosquitto on 127.0.0.1:`port`, with a
+    /// request channel of `capacity` (the message count, so that publishing
+    /// never waits on it).
+    #[must_use]
+    pub fn options(id: String, port: u16, capacity: usize) -> rumqttc::MqttOptions {
+        let mut o = rumqttc::MqttOptions::new(id, "127.0.0.1", port);
+        o.set_keep_alive(Duration::from_secs(60))
+            .set_clean_session(true)
+            .set_inflight(100)
+            .set_max_packet_size(1 << 20, 1 << 20)
+            .set_request_channel_capacity(capacity);
+        o
+    }
+
+    /// Network options with `TCP_NODELAY` (rumqttc's default leaves Nagle's
+    /// algorithm on).
+    #[must_use]
+    pub fn nodelay() -> rumqttc::NetworkOptions {
+        let mut net = rumqttc::NetworkOptions::new();
+        net.set_tcp_nodelay(true);
+        net
+    }
 }

@@ -12,6 +12,9 @@
 //!   broker sees a network failure rather than a DISCONNECT.
 //! - [`certs::TestPki`] generates a CA, a server certificate for `127.0.0.1` and
 //!   `localhost`, and a client certificate for mutual TLS.
+//! - [`oneshot`] holds the broker's side of both adapters' one-shot helper
+//!   tests, [`interop`] the shared bits of their mosquitto interop tests, and
+//!   [`mod@bench`] the harness of their throughput benches.
 //!
 //! Everything listens on 127.0.0.1 only.
 //!
@@ -59,6 +62,7 @@ pub mod bench;
 pub mod certs;
 pub mod interop;
 pub mod mosquitto;
+pub mod oneshot;
 pub mod packets;
 mod proxy;
 pub mod scripted;

@@ -24,6 +24,13 @@ pub fn pid(id: u16) -> PacketId {
     PacketId::new(id).unwrap_or_else(|| panic!("packet id 0 is not a packet id"))
 }
 
+/// The packet id of a QoS 1 or 2 PUBLISH; panics on QoS 0.
+#[must_use]
+#[track_caller]
+pub fn id_of(p: &Publish) -> PacketId {
+    p.qos.packet_id().expect("a QoS 1 or 2 PUBLISH has a packet id")
+}
+
 /// A topic name; panics if invalid.
 #[must_use]
 #[track_caller]

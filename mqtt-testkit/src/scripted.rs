@@ -48,8 +48,8 @@ use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
 use mqtt_proto::{
-    Codec, Connect, DecodeError, Disconnect, Packet, PacketType, ProtocolVersion, Publish, ReasonCode, Subscribe,
-    Unsubscribe,
+    Codec, Connect, DecodeError, Disconnect, Packet, PacketId, PacketType, ProtocolVersion, Publish, ReasonCode,
+    Subscribe, Unsubscribe,
 };
 
 use crate::packets;
@@ -320,6 +320,22 @@ impl Conn {
             self.try_packet(self.timeout).unwrap_or_else(|e| panic!("expected {kind} from {}: {e}", self.peer));
         assert_eq!(packet.packet_type(), kind, "expected {kind}, got {packet:?}");
         packet
+    }
+
+    /// The next packet, which must be the acknowledgement `kind` (PUBACK,
+    /// PUBREC, PUBREL or PUBCOMP) of packet id `id` (default timeout).
+    ///
+    /// # Panics
+    ///
+    /// If anything else arrives, for another id, or as [`Conn::expect_packet`].
+    #[track_caller]
+    pub fn expect_ack(&mut self, kind: PacketType, id: PacketId) {
+        match self.expect(kind) {
+            Packet::PubAck(a) | Packet::PubRec(a) | Packet::PubRel(a) | Packet::PubComp(a) => {
+                assert_eq!(a.packet_id, id, "{kind} for the wrong packet id");
+            }
+            other => panic!("expected {kind}, got {other:?}"),
+        }
     }
 
     /// The client's CONNECT (default timeout); sets the connection's version.
